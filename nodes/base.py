@@ -1,0 +1,173 @@
+"""The declarative shape of a node type: ports, a param schema, and ``build``.
+
+A node type never asks the user for ``in_channels`` / ``in_features``: ``build`` receives the
+incoming :class:`TensorSpec` list and reads sizes from it (like ``LazyLinear``). ``build`` returns
+an ``nn.Module`` whose ``forward`` takes the input ports positionally and returns one tensor, or a
+tuple in output-port order when the type has several outputs.
+
+Modules are made through :func:`ctor` so the code exporter can write them back as constructor
+calls (``nn.Conv2d(1, 6, kernel_size=5)``) without guessing from ``repr``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+# Roles decide how the compiler and the trainer treat a node.
+LAYER, INPUT, TARGET, OUTPUT, LOSS, BLOCK, BLOCK_INPUT, BLOCK_OUTPUT = (
+    "layer", "input", "target", "output", "loss", "block", "block_input", "block_output")
+
+PARAM_KINDS = ("int", "float", "bool", "choice", "ints", "shape", "str", "block", "floats")
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """Shape (batch first) and dtype of one tensor flowing along an edge."""
+
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+
+    def label(self) -> str:
+        """``N×6×28×28``: the batch dimension is symbolic for the user."""
+        dims = ["N", *map(str, self.shape[1:])] if self.shape else ["scalar"]
+        text = "×".join(dims)
+        return text if self.dtype == "float32" else f"{text} {self.dtype}"
+
+    def to_json(self) -> dict:
+        return {"shape": list(self.shape), "dtype": self.dtype}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One entry of a node type's param schema; the inspector is generated from these."""
+
+    name: str
+    kind: str
+    default: Any
+    doc: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple = ()
+    length: int | None = None  # for "ints": how many values a tuple form holds
+
+    def __post_init__(self):
+        if self.kind not in PARAM_KINDS:
+            raise ValueError(f"param {self.name}: unknown kind {self.kind!r}")
+
+    def expectation(self) -> str:
+        """What a valid value looks like, for messages: ``int >= 1``."""
+        bounds = []
+        if self.min is not None:
+            bounds.append(f">= {self.min:g}")
+        if self.max is not None:
+            bounds.append(f"<= {self.max:g}")
+        if self.kind == "choice":
+            return "one of " + ", ".join(map(repr, self.choices))
+        if self.kind == "ints":
+            base = f"int or list of {self.length} ints" if self.length else "int or list of ints"
+        elif self.kind == "shape":
+            base = "list of ints"
+        elif self.kind == "floats":
+            base = "list of numbers"
+        else:
+            base = {"float": "number", "block": "block name"}.get(self.kind, self.kind)
+        return " ".join([base, *bounds])
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    doc: str = ""
+    optional: bool = False
+
+
+@dataclass
+class BuildContext:
+    """What ``build`` sees: resolved params and the incoming tensor specs (None for an open
+    optional port)."""
+
+    params: dict
+    inputs: list
+
+    def __getitem__(self, name):
+        return self.params[name]
+
+    @property
+    def x(self) -> TensorSpec:
+        return self.inputs[0]
+
+    @property
+    def in_channels(self) -> int:
+        return self.inputs[0].shape[1]
+
+    @property
+    def in_features(self) -> int:
+        return self.inputs[0].shape[-1]
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """A node type: id, title, category, a one-line doc, ports, params and a builder."""
+
+    id: str
+    title: str
+    category: str
+    doc: str
+    inputs: tuple[Port, ...] = (Port("x"),)
+    outputs: tuple[Port, ...] = (Port("y"),)
+    params: tuple[Param, ...] = ()
+    build: Callable[[BuildContext], Any] | None = None
+    role: str = LAYER
+    aliases: tuple[str, ...] = ()
+    summary: tuple[str, ...] = ()  # params shown in the node's one-line summary
+    shape_doc: str = ""  # the shape contract, e.g. "(N, C, H, W) -> (N, out_channels, H', W')"
+    test_cases: tuple = field(default=())  # ((params, [input shapes]), ...) for the registry test
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+    def input_names(self) -> list[str]:
+        return [p.name for p in self.inputs]
+
+    def output_names(self) -> list[str]:
+        return [p.name for p in self.outputs]
+
+
+def ctor(cls, *args, **kwargs):
+    """Instantiate ``cls`` and remember the call, so exported code can write it out again."""
+    module = cls(*args, **kwargs)
+    object.__setattr__(module, "_ns_ctor", (cls, args, kwargs))
+    return module
+
+
+def pair_or_int(value):
+    """Params of kind ``ints`` arrive as int or list; torch takes int or tuple."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+_REGISTRY: dict[str, NodeType] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(*types: NodeType) -> None:
+    for t in types:
+        if t.id in _REGISTRY:
+            raise ValueError(f"node type {t.id} registered twice")
+        _REGISTRY[t.id] = t
+        for alias in t.aliases:
+            _ALIASES[alias] = t.id
+
+
+def lookup(type_id: str) -> NodeType | None:
+    """The node type for an id or a legacy alias; None when unknown (a placeholder node)."""
+    return _REGISTRY.get(type_id) or _REGISTRY.get(_ALIASES.get(type_id, ""))
+
+
+def all_types() -> Sequence[NodeType]:
+    return list(_REGISTRY.values())
