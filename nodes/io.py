@@ -39,7 +39,7 @@ register(
         params=(Param("name", "str", "y", "name of the output"),),
         build=lambda c: ctor(nn.Identity), role=OUTPUT, summary=("name",),
         shape_doc="(*) -> (*)",
-        test_cases=(({}, [(2, 10)]),),
+        test_cases=(({}, [(2, 10)]), ({"name": "logits"}, [(2, 3, 8, 8)])),
     ),
     NodeType(
         id="io.BlockInput", title="Block input", category="Input/Output",

@@ -40,11 +40,12 @@ def outputs_of(result) -> list[TensorSpec]:
     return [spec_of(t) for t in result]
 
 
-def infer_node_outputs(node_type: NodeType, params: dict, inputs: list) -> list[TensorSpec]:
-    """Build ``node_type`` for ``inputs`` and run it on meta tensors; return its output specs.
+def count_params(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
-    A few kernels have no meta implementation; those run once on small zero tensors on the CPU
-    instead (still exact). Errors propagate: the caller turns them into diagnostics."""
+
+def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[TensorSpec], int]:
+    """Output specs and trainable parameter count of ``node_type`` built for ``inputs``."""
     ctx = BuildContext(params, list(inputs))
     args = trim(inputs)
     try:
@@ -52,8 +53,18 @@ def infer_node_outputs(node_type: NodeType, params: dict, inputs: list) -> list[
             module = node_type.build(ctx)
         module.eval()
         with torch.no_grad():
-            return outputs_of(module(*[example(s, "meta") for s in args]))
-    except NotImplementedError:
+            return outputs_of(module(*[example(s, "meta") for s in args])), count_params(module)
+    except (NotImplementedError, RuntimeError) as error:
+        if "meta" not in str(error).lower() and isinstance(error, RuntimeError):
+            raise  # a real shape error, not a missing meta kernel
         module = node_type.build(ctx).eval()
         with torch.no_grad():
-            return outputs_of(module(*[example(s, "cpu") for s in args]))
+            return outputs_of(module(*[example(s, "cpu") for s in args])), count_params(module)
+
+
+def infer_node_outputs(node_type: NodeType, params: dict, inputs: list) -> list[TensorSpec]:
+    """Build ``node_type`` for ``inputs`` and run it on meta tensors; return its output specs.
+
+    A few kernels have no meta implementation; those run once on small zero tensors on the CPU
+    instead (still exact). Errors propagate: the caller turns them into diagnostics."""
+    return infer_node(node_type, params, inputs)[0]

@@ -1,0 +1,29 @@
+"""Authoring code for the bundled templates: one function per template returning a Document.
+
+Each family module registers its templates with ``@template``; ``scripts/make_templates.py``
+writes them to ``templates/NAME.nnet.json``.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from studio.core.document import Document
+from studio.core.layout import apply_layout
+
+TEMPLATES: dict[str, Callable[[], Document]] = {}
+
+
+def template(name: str):
+    def register(make):
+        def build():
+            doc = make()
+            doc.meta = {"name": name, **doc.meta}
+            for scope in doc.scopes():
+                apply_layout(doc.graph(scope))
+            return doc
+        TEMPLATES[name] = build
+        return make
+    return register
+
+
+from templates_src import classic  # noqa: E402,F401  (registration)

@@ -1,0 +1,72 @@
+"""Classic vision: multilayer perceptron and LeNet-5."""
+from __future__ import annotations
+
+from studio.core.builder import GraphBuilder
+from studio.core.document import Document
+from templates_src import template
+
+
+def classification_training(dataset: str, **options) -> dict:
+    return {"recipe": "classification", "dataset": {"name": dataset, **options},
+            "optimizer": {"name": "adam", "lr": 2e-3}, "schedule": {"name": "cosine"},
+            "epochs": 10, "batch_size": 32, "seed": 0, "device": "auto"}
+
+
+@template("mlp")
+def mlp() -> Document:
+    doc = Document(
+        variables={"input_size": 8, "hidden1": 128, "hidden2": 64, "num_classes": 10},
+        presets={"small": {"input_size": 8, "hidden1": 128, "hidden2": 64},
+                 "paper": {"input_size": 28, "hidden1": 300, "hidden2": 100}},
+        meta={"title": "Multilayer perceptron",
+              "summary": "two hidden ReLU layers on flattened images",
+              "description": "The fully connected network of the course's first part: "
+                             "flatten, two hidden layers, a linear classifier. The paper preset "
+                             "is LeCun et al. 1998's 784-300-100-10 MNIST network.",
+              "source": "Rumelhart, Hinton & Williams 1986; LeCun et al. 1998",
+              "course": "feed-forward networks, backpropagation"},
+        training=classification_training("digits", size="$input_size"))
+    b = GraphBuilder(doc)
+    x = b.add("io.Input", shape=[1, "$input_size", "$input_size"], field="image")
+    y = b.add("io.Target", shape=[], dtype="int64", field="label", name="label", id="label")
+    h = b.add("reshape.Flatten", x)
+    h = b.add("activation.ReLU", b.add("linear.Linear", h, out_features="$hidden1"))
+    h = b.add("activation.ReLU", b.add("linear.Linear", h, out_features="$hidden2"))
+    logits = b.add("linear.Linear", h, out_features="$num_classes")
+    b.add("io.Output", logits, name="logits")
+    b.add("loss.CrossEntropy", logits, y)
+    return doc
+
+
+@template("lenet5")
+def lenet5() -> Document:
+    doc = Document(
+        variables={"input_size": 32, "c1_padding": 0, "num_classes": 10},
+        presets={"small": {"input_size": 32, "c1_padding": 0},
+                 "paper": {"input_size": 32, "c1_padding": 0},
+                 "mnist28": {"input_size": 28, "c1_padding": 2}},
+        meta={"title": "LeNet-5",
+              "summary": "LeCun 1998: two tanh convolutions with average pooling, three "
+                         "fully connected layers",
+              "description": "The convolutional network of LeCun et al. 1998 on 1x32x32 "
+                             "images: C1 6@5x5, S2 average pooling, C3 16@5x5 (full "
+                             "connection), S4, C5 120@5x5, F6 84, 10 outputs; tanh throughout. "
+                             "61,706 parameters.",
+              "source": "LeCun, Bottou, Bengio & Haffner 1998",
+              "course": "convolutional networks"},
+        training=classification_training("digits", size="$input_size"))
+    b = GraphBuilder(doc)
+    x = b.add("io.Input", shape=[1, "$input_size", "$input_size"], field="image")
+    y = b.add("io.Target", shape=[], dtype="int64", field="label", name="label", id="label")
+    h = b.add("conv.Conv2d", x, id="c1", out_channels=6, kernel_size=5, padding="$c1_padding")
+    h = b.add("activation.Tanh", h)
+    h = b.add("pooling.AvgPool2d", h, id="s2", kernel_size=2, stride=2)
+    h = b.add("activation.Tanh", b.add("conv.Conv2d", h, id="c3", out_channels=16, kernel_size=5))
+    h = b.add("pooling.AvgPool2d", h, id="s4", kernel_size=2, stride=2)
+    h = b.add("activation.Tanh", b.add("conv.Conv2d", h, id="c5", out_channels=120, kernel_size=5))
+    h = b.add("reshape.Flatten", h)
+    h = b.add("activation.Tanh", b.add("linear.Linear", h, id="f6", out_features=84))
+    logits = b.add("linear.Linear", h, id="output", out_features="$num_classes")
+    b.add("io.Output", logits, name="logits", id="logits")
+    b.add("loss.CrossEntropy", logits, y)
+    return doc

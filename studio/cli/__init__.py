@@ -1,0 +1,52 @@
+"""The ``netstudio`` command: the studio's engine, headless.
+
+Each sub-command lives in its own module with ``add_parser(subparsers)``; errors a user can fix
+are one line on stderr and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from studio.cli import documents
+
+COMMAND_MODULES = [documents]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netstudio", description="Build, train, inspect and export neural networks. "
+        "Without a command, opens the studio window.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.add_parsers(sub)
+    return parser
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from studio.cli.launch import launch
+        return launch(args)
+    from studio.core.diagnostics import DocumentError
+    from studio.core.params import ParamError
+    from studio.compile.fx import CompileError
+    try:
+        return args.run(args) or 0
+    except (DocumentError, ParamError, UserError, OSError) as e:
+        print(f"netstudio: error: {e}", file=sys.stderr)
+        return 2
+    except CompileError as e:
+        print("netstudio: error: the network has errors:", file=sys.stderr)
+        for d in e.diagnostics:
+            print(f"  {d}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("netstudio: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,23 @@
+"""Arguments shared by every command that takes a document: NAME_OR_FILE, --preset, --var."""
+from __future__ import annotations
+
+from studio.core.document import Document
+from studio.core.templates import open_document
+from studio.core.variables import apply_preset, parse_overrides
+
+
+def add_document_args(parser, network: bool = True) -> None:
+    parser.add_argument("source", metavar="NAME_OR_FILE",
+                        help="a template name (see `netstudio templates`) or a document file")
+    parser.add_argument("--preset", help="a configuration of the template (e.g. small, paper)")
+    parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
+                        help="set a document variable (repeatable)")
+    if network:
+        parser.add_argument("--network", help="which network of the document (default: all, "
+                            "or 'model')")
+
+
+def load_configured(args) -> tuple[Document, list, str]:
+    """The document named on the command line with its preset and --var values applied."""
+    doc, diags, where = open_document(args.source)
+    return apply_preset(doc, args.preset, parse_overrides(args.var)), diags, where

@@ -1,0 +1,159 @@
+"""The project document: the one source of truth that the canvas, the compiler and the trainer read.
+
+A document holds named networks (graphs of nodes and edges), reusable blocks (sub-graphs), document
+variables and their presets, the training recipe and metadata. It is plain data that maps 1:1 to
+the JSON file; changes go through :mod:`studio.core.ops`, which emit events to subscribers.
+Node ids are stable strings allocated here, never ``id(obj)``.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+FORMAT = "netstudio"
+SCHEMA_VERSION = 2
+
+
+@dataclass
+class Node:
+    id: str
+    type: str
+    params: dict = field(default_factory=dict)
+    ui: dict = field(default_factory=dict)
+    name: str = ""  # user-visible label; empty means "use the id"
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    def to_json(self) -> dict:
+        out = {"id": self.id, "type": self.type, "params": copy.deepcopy(self.params)}
+        if self.name:
+            out["name"] = self.name
+        out["ui"] = copy.deepcopy(self.ui)
+        return out
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A wire from an output port to an input port: ``src=(node, port)``, ``dst=(node, port)``."""
+
+    src: tuple[str, str]
+    dst: tuple[str, str]
+
+    def to_json(self) -> dict:
+        return {"src": list(self.src), "dst": list(self.dst)}
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, Node] = field(default_factory=dict)  # insertion-ordered
+    edges: list[Edge] = field(default_factory=list)
+
+    def incoming(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.dst[0] == node_id]
+
+    def outgoing(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.src[0] == node_id]
+
+    def edges_of(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if node_id in (e.src[0], e.dst[0])]
+
+    def edge_into(self, node_id: str, port: str) -> Edge | None:
+        for e in self.edges:
+            if e.dst == (node_id, port):
+                return e
+        return None
+
+    def new_id(self, stem: str, taken: set[str] = frozenset()) -> str:
+        """A fresh id like ``conv3``: the stem plus one more than the highest number in use.
+
+        Derived from the ids present (no hidden counter). Ids are unique within a graph, so a
+        block's ``conv1`` and the network's ``conv1`` coexist (``model.conv1`` and
+        ``model.layer1[0].conv1``, as in torchvision)."""
+        stem = re.sub(r"[^a-z0-9_]", "", stem.lower()) or "node"
+        numbers = [int(m.group(1)) for i in (*self.nodes, *taken)
+                   if (m := re.fullmatch(rf"{stem}(\d+)", i))]
+        return f"{stem}{max(numbers, default=0) + 1}"
+
+    def to_json(self) -> dict:
+        return {"nodes": [n.to_json() for n in self.nodes.values()],
+                "edges": [e.to_json() for e in self.edges]}
+
+
+@dataclass
+class BlockDef:
+    """A reusable sub-graph. ``params`` are its arguments (with defaults) that inner node params
+    reference as ``$name``; a Block node supplies values for them."""
+
+    graph: Graph = field(default_factory=Graph)
+    params: dict = field(default_factory=dict)
+    doc: str = ""
+
+    def to_json(self) -> dict:
+        out = {"params": copy.deepcopy(self.params), **self.graph.to_json()}
+        if self.doc:
+            out["doc"] = self.doc
+        return out
+
+
+Listener = Callable[[str, dict], None]
+
+
+@dataclass
+class Document:
+    networks: dict[str, Graph] = field(default_factory=lambda: {"model": Graph()})
+    blocks: dict[str, BlockDef] = field(default_factory=dict)
+    variables: dict = field(default_factory=dict)
+    presets: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+    _listeners: list = field(default_factory=list, repr=False, compare=False)
+
+    # ---- events -------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(event, info)`` after every change; returns an unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def emit(self, event: str, **info) -> None:
+        for listener in list(self._listeners):
+            listener(event, info)
+
+    # ---- lookup -------------------------------------------------------------------------
+    def graph(self, scope: str) -> Graph:
+        """The graph for ``scope``: a network name, or ``block:NAME`` for a block's body."""
+        if scope.startswith("block:"):
+            return self.blocks[scope[6:]].graph
+        return self.networks[scope]
+
+    def scopes(self) -> list[str]:
+        return [*self.networks, *(f"block:{b}" for b in self.blocks)]
+
+    # ---- JSON ---------------------------------------------------------------------------
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "meta": copy.deepcopy(self.meta),
+            "variables": copy.deepcopy(self.variables),
+            "presets": copy.deepcopy(self.presets),
+            "networks": {name: g.to_json() for name, g in self.networks.items()},
+            "blocks": {name: b.to_json() for name, b in self.blocks.items()},
+            "training": copy.deepcopy(self.training),
+        }
+
+    def copy(self) -> "Document":
+        from studio.core.serialize import document_from_json
+        return document_from_json(self.to_json())[0]
+
+
+def stem_for(type_id: str) -> str:
+    """The id stem for a node type: ``conv.Conv2d`` -> ``conv``, ``activation.ReLU`` -> ``relu``."""
+    name = type_id.rsplit(".", 1)[-1].lower()
+    for prefix in ("convtranspose", "conv", "maxpool", "avgpool", "batchnorm"):
+        if name.startswith(prefix):
+            return {"convtranspose": "deconv"}.get(prefix, prefix)
+    return name

@@ -1,0 +1,152 @@
+"""Reading and writing documents as JSON.
+
+Loading never crashes on a bad file and never silently drops anything: structural problems that
+make a file unreadable raise :class:`DocumentError` with the place named; everything else becomes a
+diagnostic while the data is kept (an unknown node type stays as a placeholder with its params, a
+duplicate id gets a fresh one and a warning). Saving is atomic: temp file, flush + fsync, rename.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import nodes
+from studio.core import params as P
+from studio.core.diagnostics import ERROR, WARNING, Diagnostic, DocumentError
+from studio.core.document import FORMAT, BlockDef, Document, Edge, Graph, Node
+from studio.core.migrations import upgrade
+
+SECTIONS = ("meta", "variables", "presets", "training")
+
+
+def _expect(value, kind, path):
+    if not isinstance(value, kind):
+        name = {dict: "an object", list: "a list", str: "a string"}.get(kind, str(kind))
+        raise DocumentError(f"{path}: expected {name}, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _read_graph(raw: dict, path: str, scope: str, diags: list) -> Graph:
+    graph = Graph()
+    first_seen: dict[str, int] = {}
+    for i, raw_node in enumerate(_expect(raw.get("nodes", []), list, f"{path}.nodes")):
+        where = f"{path}.nodes[{i}]"
+        _expect(raw_node, dict, where)
+        type_id = _expect(raw_node.get("type"), str, f"{where}.type")
+        node_id = raw_node.get("id")
+        if not isinstance(node_id, str) or not node_id:
+            node_id = graph.new_id("node")
+            diags.append(Diagnostic(WARNING, f"missing id; assigned {node_id!r}", scope, node_id,
+                                    path=f"{where}.id"))
+        elif node_id in graph.nodes:
+            fresh = graph.new_id(node_id.rstrip("0123456789") or "node")
+            diags.append(Diagnostic(
+                ERROR, f"duplicate id {node_id!r} (first used by nodes[{first_seen[node_id]}]); "
+                f"this node was renamed {fresh!r}", scope, fresh, path=f"{where}.id"))
+            node_id = fresh
+        first_seen[node_id] = i
+        node = Node(node_id, type_id, dict(_expect(raw_node.get("params", {}), dict, f"{where}.params")),
+                    dict(_expect(raw_node.get("ui", {}), dict, f"{where}.ui")),
+                    str(raw_node.get("name", "")))
+        graph.nodes[node_id] = node
+        diags.extend(_check_node(node, where, scope))
+    for i, raw_edge in enumerate(_expect(raw.get("edges", []), list, f"{path}.edges")):
+        where = f"{path}.edges[{i}]"
+        _expect(raw_edge, dict, where)
+        ends = []
+        for key in ("src", "dst"):
+            end = raw_edge.get(key)
+            if not (isinstance(end, list) and len(end) == 2 and all(isinstance(x, str) for x in end)):
+                raise DocumentError(f"{where}.{key}: expected [node, port], got {end!r}")
+            ends.append(tuple(end))
+        graph.edges.append(Edge(ends[0], ends[1]))
+    return graph
+
+
+def _check_node(node: Node, where: str, scope: str) -> list[Diagnostic]:
+    """Literal param values checked against the schema at load (references wait for validate)."""
+    t = nodes.lookup(node.type)
+    if t is None:
+        return [Diagnostic(ERROR, f"unknown node type {node.type!r}; kept as a placeholder with "
+                           "its params", scope, node.id, path=f"{where}.type")]
+    out = []
+    for name, value in node.params.items():
+        try:
+            p = t.param(name)
+        except KeyError:
+            out.append(Diagnostic(WARNING, f"{t.title} has no param {name!r}; kept but unused",
+                                  scope, node.id, name, path=f"{where}.params.{name}"))
+            continue
+        problem = None if P.is_symbolic(value) else P.check(p, value)
+        if problem:
+            out.append(Diagnostic(ERROR, problem, scope, node.id, name,
+                                  path=f"{where}.params.{name}"))
+    return out
+
+
+def document_from_json(raw) -> tuple[Document, list[Diagnostic]]:
+    """A :class:`Document` and load diagnostics from parsed JSON (any version we can upgrade)."""
+    _expect(raw, dict, "document")
+    if raw.get("format") != FORMAT:
+        raise DocumentError(f"format: expected {FORMAT!r}, got {raw.get('format')!r} "
+                            "(not a NetStudio document)")
+    raw, applied = upgrade(json.loads(json.dumps(raw)))
+    diags = [Diagnostic("info", f"upgraded: {step}", path="schema_version") for step in applied]
+    doc = Document(networks={})
+    for key in SECTIONS:
+        setattr(doc, key, dict(_expect(raw.get(key, {}), dict, key)))
+    for name, raw_block in _expect(raw.get("blocks", {}), dict, "blocks").items():
+        _expect(raw_block, dict, f"blocks.{name}")
+        doc.blocks[name] = BlockDef(Graph(), dict(_expect(raw_block.get("params", {}), dict,
+                                                        f"blocks.{name}.params")),
+                                    str(raw_block.get("doc", "")))
+        doc.blocks[name].graph = _read_graph(raw_block, f"blocks.{name}", f"block:{name}", diags)
+    for name, raw_graph in _expect(raw.get("networks", {}), dict, "networks").items():
+        _expect(raw_graph, dict, f"networks.{name}")
+        doc.networks[name] = _read_graph(raw_graph, f"networks.{name}", name, diags)
+    return doc, diags
+
+
+def load(path: str | os.PathLike) -> tuple[Document, list[Diagnostic]]:
+    """Open a document file; :class:`DocumentError` names the file and the place on failure."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise DocumentError(f"{path}: cannot read: {e}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DocumentError(f"{path}: not valid JSON at line {e.lineno}, column {e.colno}: "
+                            f"{e.msg}") from None
+    try:
+        return document_from_json(raw)
+    except DocumentError as e:
+        raise DocumentError(f"{path}: {e}") from None
+
+
+def dumps(doc: Document) -> str:
+    return json.dumps(doc.to_json(), indent=1, ensure_ascii=False) + "\n"
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write via a temp file in the same folder, fsync, then rename over the target, so a
+    crash at any moment leaves either the old file or the new one, never half of one."""
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(doc: Document, path: str | os.PathLike) -> None:
+    atomic_write(path, dumps(doc))

@@ -1,0 +1,212 @@
+"""Shape inference for whole networks: every node run on meta tensors in topological order.
+
+Results are cached per (type, resolved params, input specs), so after an edit only the edited node
+and the nodes whose inputs changed run again; the rest is a dictionary hit. Problems never raise:
+they become diagnostics on the node that say what was expected and what was received.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+import nodes
+from nodes.base import BLOCK, BLOCK_INPUT, INPUT, TARGET, TensorSpec
+from studio.core import params as P
+from studio.core.diagnostics import ERROR, Diagnostic
+from studio.core.document import Document, Graph
+from studio.core.meta import infer_node
+from studio.core.ports import block_ports, node_ports
+
+BATCH = 2  # the batch size used for inference; displayed as the symbol N
+
+
+@dataclass
+class NetworkShapes:
+    """Per node: resolved params, input specs and output specs (None where unknown)."""
+
+    params: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
+    outputs: dict = field(default_factory=dict)
+    diagnostics: list = field(default_factory=list)
+    order: list = field(default_factory=list)
+    param_counts: dict = field(default_factory=dict)  # node id -> trainable parameters
+
+    @property
+    def total_params(self) -> int:
+        return sum(self.param_counts.values())
+
+    def edge_spec(self, edge) -> TensorSpec | None:
+        node, port = edge.src
+        outs = self.outputs.get(node) or {}
+        return outs.get(port)
+
+
+def _dependency_graph(graph: Graph) -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.add_nodes_from(graph.nodes)
+    g.add_edges_from((e.src[0], e.dst[0]) for e in graph.edges
+                     if e.src[0] in graph.nodes and e.dst[0] in graph.nodes)
+    return g
+
+
+def topological_order(graph: Graph, scope: str) -> tuple[list[str], list[Diagnostic]]:
+    """Nodes in dependency order; nodes on a cycle are left out and named in a diagnostic."""
+    g = _dependency_graph(graph)
+    diags, cyclic = [], set()
+    for component in nx.strongly_connected_components(g):
+        if len(component) > 1 or any(g.has_edge(n, n) for n in component):
+            ordered = [n for n in graph.nodes if n in component]
+            cyclic |= component
+            diags.append(Diagnostic(ERROR, "cycle: " + " -> ".join([*ordered, ordered[0]]) +
+                                    " (a feed-forward graph cannot loop; use a recurrent node)",
+                                    scope, ordered[0]))
+    g.remove_nodes_from(cyclic)
+    return list(nx.lexicographical_topological_sort(g, key=list(graph.nodes).index)), diags
+
+
+def _key(*parts) -> str:
+    return json.dumps(parts, sort_keys=True, default=lambda s: [list(s.shape), s.dtype])
+
+
+class ShapeInference:
+    """Infers shapes for the networks of documents, remembering every node result it computed."""
+
+    def __init__(self, max_entries: int = 50_000):
+        self.cache: dict[str, tuple] = {}
+        self.max_entries = max_entries
+        self.runs = 0  # module builds actually executed (for tests and benchmarks)
+
+    def infer(self, doc: Document, scope: str, variables: dict | None = None,
+              block_inputs: dict | None = None) -> NetworkShapes:
+        """Shapes of the graph ``scope`` under ``variables`` (default: the document's)."""
+        graph = doc.graph(scope)
+        if variables is None:
+            from studio.core.variables import scope_for
+            try:
+                variables = scope_for(doc)
+            except P.ParamError as e:
+                variables = dict(doc.variables)
+                result = NetworkShapes(diagnostics=[Diagnostic(ERROR, str(e), scope,
+                                                               path="variables")])
+                return self._infer_graph(doc, scope, graph, variables, block_inputs or {}, result)
+        return self._infer_graph(doc, scope, graph, variables, block_inputs or {}, NetworkShapes())
+
+    def _infer_graph(self, doc, scope, graph, variables, block_inputs, result):
+        result.order, cycle_diags = topological_order(graph, scope)
+        result.diagnostics.extend(cycle_diags)
+        for nid in result.order:
+            node = graph.nodes[nid]
+            outs, diags = self._infer_node(doc, scope, graph, node, variables, block_inputs, result)
+            result.outputs[nid] = outs
+            result.diagnostics.extend(diags)
+        return result
+
+    def _infer_node(self, doc, scope, graph, node, variables, block_inputs, result):
+        t = nodes.lookup(node.type)
+        if t is None:
+            return {}, [Diagnostic(ERROR, f"unknown node type {node.type!r}", scope, node.id)]
+        in_ports, out_ports = node_ports(doc, node)
+        resolved, diags = self._resolve_params(t, node, variables, scope)
+        result.params[node.id] = resolved
+        specs, missing = [], []
+        for port in in_ports:
+            edge = graph.edge_into(node.id, port.name)
+            spec = result.edge_spec(edge) if edge else None
+            if edge is None and not port.optional:
+                missing.append(port.name)
+            specs.append(spec)
+        result.inputs[node.id] = specs
+        if missing:
+            diags.append(Diagnostic(ERROR, f"input {', '.join(map(repr, missing))} is not connected",
+                                    scope, node.id))
+        if diags or any(s is None and graph.edge_into(node.id, p.name)
+                        for s, p in zip(specs, in_ports)):
+            return {}, diags  # the cause is reported here or upstream
+        if t.role in (INPUT, TARGET):
+            spec = TensorSpec((BATCH, *resolved["shape"]), resolved["dtype"])
+            return {out_ports[0].name: spec}, []
+        if t.role == BLOCK_INPUT:
+            spec = block_inputs.get(resolved["name"])
+            return {out_ports[0].name: spec}, [] if spec else [Diagnostic(
+                ERROR, f"block input {resolved['name']!r} has no incoming shape", scope, node.id)]
+        key = _key(node.type, resolved, specs, t.role == BLOCK and _block_key(doc, resolved))
+        if key not in self.cache:
+            self.cache[key] = self._compute(doc, t, resolved, specs, variables)
+            if len(self.cache) > self.max_entries:
+                self.cache.pop(next(iter(self.cache)))
+        outputs, message, count = self.cache[key]
+        if message:
+            return {}, [Diagnostic(ERROR, message, scope, node.id)]
+        result.param_counts[node.id] = count
+        return dict(zip([p.name for p in out_ports], outputs)), []
+
+    def _resolve_params(self, t, node, variables, scope):
+        resolved, diags = t.defaults(), []
+        for name, raw in node.params.items():
+            try:
+                value = P.resolve(raw, variables)
+            except P.ParamError as e:
+                diags.append(Diagnostic(ERROR, str(e), scope, node.id, name))
+                continue
+            if t.role == BLOCK and name not in ("block", "repeat"):
+                resolved[name] = value  # block arguments: checked inside the block
+                continue
+            try:
+                problem = P.check(t.param(name), value)
+            except KeyError:
+                continue  # unknown params are kept and reported at load
+            if problem:
+                diags.append(Diagnostic(ERROR, problem, scope, node.id, name))
+            resolved[name] = value
+        return resolved, diags
+
+    def _compute(self, doc, t, resolved, specs, variables) -> tuple[list, str | None, int]:
+        self.runs += 1
+        if t.role == BLOCK:
+            return self._compute_block(doc, resolved, specs, variables)
+        try:
+            outputs, count = infer_node(t, resolved, specs)
+            return outputs, None, count
+        except Exception as e:  # any torch error becomes a message on the node
+            got = ", ".join(f"({s.label()})" if s else "nothing" for s in specs)
+            expects = t.shape_doc.split("->")[0].strip()
+            detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            lead = f"expects {expects}, got {got}" if expects else f"cannot take {got}"
+            return [], f"{lead}: {detail}", 0
+
+    def _compute_block(self, doc, resolved, specs, variables):
+        name = resolved.get("block")
+        if name not in doc.blocks:
+            return [], f"unknown block {name!r} (this document has: {', '.join(doc.blocks) or 'none'})", 0
+        block = doc.blocks[name]
+        try:
+            args = {**{k: P.resolve(v, variables) for k, v in block.params.items()},
+                    **{k: v for k, v in resolved.items() if k not in ("block", "repeat")}}
+        except P.ParamError as e:
+            return [], f"block {name!r}: {e}", 0
+        in_ports, out_ports = block_ports(doc, name)
+        repeat = resolved.get("repeat", 1)
+        if repeat > 1 and len(in_ports) != len(out_ports):
+            return [], (f"block {name!r} cannot repeat: it has {len(in_ports)} input(s) and "
+                        f"{len(out_ports)} output(s); each repetition feeds the next"), 0
+        outputs = [n for n in block.graph.nodes.values() if n.type == "io.BlockOutput"]
+        current, count = specs, 0
+        for i in range(repeat):
+            feed = dict(zip([p.name for p in in_ports], current))
+            inner = self.infer(doc, f"block:{name}", {**variables, **args}, feed)
+            errors = [d for d in inner.diagnostics if d.severity == ERROR]
+            if errors:
+                d = errors[0]
+                where = f"{d.node}.{d.param}" if d.param else d.node
+                return [], f"in block {name!r} (repeat {i + 1}): {where}: {d.message}", 0
+            current = [(inner.inputs.get(n.id) or [None])[0] for n in outputs]
+            count += inner.total_params
+        return current, None, count
+
+
+def _block_key(doc: Document, resolved: dict) -> str:
+    """A block's body is part of its cache key: editing the body invalidates its callers."""
+    block = doc.blocks.get(resolved.get("block"))
+    return json.dumps(block.to_json(), sort_keys=True) if block else ""
