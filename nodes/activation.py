@@ -1,5 +1,4 @@
 """Element-wise non-linearities, the perceptron's Step included, and (Log)Softmax."""
-import torch
 from torch import nn
 
 from nodes.base import NodeType, Param, ctor, register
@@ -26,7 +25,7 @@ class Step(nn.Module):
 def _simple(name, cls, doc, params=(), args=lambda c: {}):
     return NodeType(
         id=f"activation.{name}", title=name, category="Activation", doc=doc, params=params,
-        build=lambda c: ctor(cls, **args(c)), shape_doc="(*) -> (*)",
+        build=lambda c: ctor(cls, **args(c)), shape_doc="(*) -> (*)", same_shape="elementwise",
         summary=tuple(p.name for p in params),
         test_cases=(({}, [(2, 5)]), ({}, [(2, 3, 4, 4)])),
     )

@@ -122,6 +122,11 @@ class NodeType:
     summary: tuple[str, ...] = ()  # params shown in the node's one-line summary
     shape_doc: str = ""  # the shape contract, e.g. "(N, C, H, W) -> (N, out_channels, H', W')"
     test_cases: tuple = field(default=())  # ((params, [input shapes]), ...) for the registry test
+    # "elementwise": output spec = input spec, validity depends on rank and dtype only;
+    # "channelwise": the same, but dimension 1 (channels/features) matters too. Shape inference
+    # then runs the module on a tiny stand-in of the input (much faster than a meta run of
+    # batch norm); the registry test checks the claim against a real forward.
+    same_shape: str = ""
 
     def param(self, name: str) -> Param:
         for p in self.params:

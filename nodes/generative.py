@@ -42,7 +42,7 @@ register(
         doc="Adds Gaussian noise while training, nothing in evaluation (denoising AE).",
         params=(Param("std", "float", 0.1, "standard deviation of the noise", min=0),),
         build=lambda c: ctor(GaussianNoise, float(c["std"])), summary=("std",),
-        shape_doc="(*) -> (*)",
+        shape_doc="(*) -> (*)", same_shape="elementwise",
         test_cases=(({}, [(2, 784)]), ({"std": 0.5}, [(2, 1, 28, 28)])),
     ),
     NodeType(

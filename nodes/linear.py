@@ -19,7 +19,7 @@ register(
     NodeType(
         id="linear.Identity", title="Identity", category="Linear",
         doc="Passes its input through unchanged.",
-        build=lambda c: ctor(nn.Identity), shape_doc="(*) -> (*)",
+        build=lambda c: ctor(nn.Identity), shape_doc="(*) -> (*)", same_shape="elementwise",
         test_cases=(({}, [(2, 3)]), ({}, [(2, 3, 4, 4)])),
     ),
 )

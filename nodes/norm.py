@@ -21,7 +21,7 @@ def _batch_norm(cls, doc, shape_doc, cases) -> NodeType:
                 _affine),
         build=lambda c: ctor(cls, c.in_channels, eps=float(c["eps"]),
                              momentum=float(c["momentum"]), affine=c["affine"]),
-        summary=("momentum",), shape_doc=shape_doc, test_cases=cases,
+        summary=("momentum",), shape_doc=shape_doc, test_cases=cases, same_shape="channelwise",
     )
 
 
@@ -38,7 +38,7 @@ def _dropout(cls, doc, shape_doc, cases) -> NodeType:
     return NodeType(
         id=f"norm.{cls.__name__}", title=cls.__name__, category="Regularization", doc=doc,
         params=(_p,), build=lambda c: ctor(cls, p=float(c["p"])), summary=("p",),
-        shape_doc=shape_doc, test_cases=cases,
+        shape_doc=shape_doc, test_cases=cases, same_shape="channelwise",
     )
 
 
@@ -68,7 +68,7 @@ register(
                 _eps, _affine),
         build=lambda c: ctor(nn.GroupNorm, c["num_groups"], c.in_channels, eps=float(c["eps"]),
                              affine=c["affine"]),
-        summary=("num_groups",), shape_doc="(N, C, *) -> same",
+        summary=("num_groups",), shape_doc="(N, C, *) -> same", same_shape="channelwise",
         test_cases=(({}, [(2, 4, 5, 5)]), ({"num_groups": 3, "affine": False}, [(2, 6, 7)])),
     ),
     NodeType(
@@ -80,7 +80,7 @@ register(
                 Param("k", "float", 1.0, "additive constant")),
         build=lambda c: ctor(nn.LocalResponseNorm, c["size"], alpha=float(c["alpha"]),
                              beta=float(c["beta"]), k=float(c["k"])),
-        summary=("size",), shape_doc="(N, C, *) -> same",
+        summary=("size",), shape_doc="(N, C, *) -> same", same_shape="channelwise",
         test_cases=(({}, [(2, 8, 6, 6)]), ({"size": 3, "k": 2.0}, [(2, 4, 9)])),
     ),
     _dropout(nn.Dropout, "Zeros random elements while training and rescales the rest by "

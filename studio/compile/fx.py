@@ -25,7 +25,7 @@ from studio.core.ports import node_ports
 from studio.core.shapes import NetworkShapes, ShapeInference
 from studio.core.validate import validate_network
 
-_RESERVED = set(dir(nn.Module)) | set(keyword.kwlist) | {"torch", "nn", "self", "operator"}
+_RESERVED = set(dir(nn.Module())) | set(keyword.kwlist) | {"torch", "nn", "self", "operator"}
 
 
 class CompileError(Exception):

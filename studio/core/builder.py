@@ -22,13 +22,15 @@ class GraphBuilder:
             from studio.core.document import Graph
             doc.networks[scope] = Graph()
 
-    def add(self, type_id: str, *sources, id: str | None = None, name: str = "", **params) -> str:
-        """Add a node fed by ``sources`` (node ids, or ``(node, port)`` pairs) in port order."""
+    def add(self, type_id: str, *sources, id: str | None = None, label: str = "", **params) -> str:
+        """Add a node fed by ``sources`` (node ids, or ``(node, port)`` pairs) in port order.
+        Keyword arguments are params (``name=`` too, for Input/Output ports); ``label`` is the
+        node's caption on the canvas."""
         if nodes.lookup(type_id) is None:
             raise KeyError(f"unknown node type {type_id!r}")
         graph = self.doc.graph(self.scope)
         node_id = id or graph.new_id(stem_for(type_id))
-        AddNode(self.scope, Node(node_id, type_id, params, {}, name)).apply(self.doc)
+        AddNode(self.scope, Node(node_id, type_id, params, {}, label)).apply(self.doc)
         in_ports, _ = node_ports(self.doc, graph.nodes[node_id])
         for port, src in zip(in_ports, sources):
             if src is None:

@@ -11,6 +11,7 @@ import ast
 import copy
 
 from studio.core.document import BlockDef, Document, Edge, Graph, Node
+from studio.core.ports import io_port_name
 from studio.core.ops import AddBlock, AddNode, Batch, Connect, OpError, RemoveBlock, RemoveNode
 
 BLOCK_TYPE = "block.Block"
@@ -67,7 +68,7 @@ def group(doc: Document, scope: str, node_ids, block_name: str) -> Batch:
 
 def _input_node(body: Graph, port: str) -> str:
     return next(n.id for n in body.nodes.values()
-                if n.type == "io.BlockInput" and n.params.get("name") == port)
+                if n.type == "io.BlockInput" and io_port_name(n) == port)
 
 
 def _substitute(value, args: dict):
@@ -122,13 +123,13 @@ def ungroup(doc: Document, scope: str, block_node_id: str) -> Batch:
         ui = copy.deepcopy(node.ui)
         if "pos" in ui:
             ui["pos"] = [ui["pos"][0] - centre[0] + origin[0], ui["pos"][1] - centre[1] + origin[1]]
-        ops.append(AddNode(scope, Node(nid, node.type, _substitute(node.params, args), ui,
-                                       node.name)))
-    port_of = {n.id: n.params.get("name") for n in block.graph.nodes.values() if n.type in io_types}
+        params = {k: _substitute(v, args) for k, v in node.params.items()}
+        ops.append(AddNode(scope, Node(nid, node.type, params, ui, node.name)))
+    port_of = {n.id: io_port_name(n) for n in block.graph.nodes.values() if n.type in io_types}
     feeds = {e.dst[1]: e.src for e in graph.edges if e.dst[0] == block_node_id}
     uses = [e for e in graph.edges if e.src[0] == block_node_id]
     for e in block.graph.edges:
-        src_io, dst_io = e.src[0] in port_of and e.src[0] not in new_ids, e.dst[0] in port_of
+        src_io, dst_io = e.src[0] in port_of, e.dst[0] in port_of
         srcs = [feeds[port_of[e.src[0]]]] if src_io and port_of[e.src[0]] in feeds else (
             [] if src_io else [(new_ids[e.src[0]], e.src[1])])
         if dst_io:

@@ -9,6 +9,22 @@ import torch
 from nodes.base import BuildContext, NodeType, TensorSpec
 
 
+_INIT_METHODS = {"uniform_", "normal_", "fill_", "zero_", "trunc_normal_", "copy_",
+                 "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "bernoulli_"}
+
+
+class _SkipInit(torch.overrides.TorchFunctionMode):
+    """Skips in-place initialisation of meta parameters while a node is built for shape
+    inference: meta tensors hold no values, yet ``uniform_`` on meta costs ~0.5 ms in Python
+    and dominated inference of large graphs."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        if name in _INIT_METHODS and args and getattr(args[0], "is_meta", False):
+            return args[0]
+        return func(*args, **(kwargs or {}))
+
+
 def dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).removeprefix("torch.")
 
@@ -44,12 +60,25 @@ def count_params(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
+def stand_in(spec: TensorSpec, rule: str) -> TensorSpec:
+    """The smallest tensor that exercises a same-shape node exactly like ``spec`` would."""
+    keep = 2 if rule == "channelwise" else 1
+    return TensorSpec((*spec.shape[:keep], *(1 for _ in spec.shape[keep:])), spec.dtype)
+
+
 def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[TensorSpec], int]:
     """Output specs and trainable parameter count of ``node_type`` built for ``inputs``."""
+    if node_type.same_shape and len(inputs) == 1 and inputs[0] is not None:
+        # a CPU run on a stand-in is exact here and ~20x faster than meta's Python kernels
+        small = stand_in(inputs[0], node_type.same_shape)
+        module = node_type.build(BuildContext(params, [small])).eval()
+        with torch.no_grad():
+            out = module(example(small, "cpu"))
+        return [TensorSpec(inputs[0].shape, dtype_name(out.dtype))], count_params(module)
     ctx = BuildContext(params, list(inputs))
     args = trim(inputs)
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _SkipInit():
             module = node_type.build(ctx)
         module.eval()
         with torch.no_grad():

@@ -7,13 +7,19 @@ from nodes.base import BLOCK, Port
 from studio.core.document import Document, Node
 
 
+def io_port_name(node: Node) -> str:
+    """The port a BlockInput/BlockOutput node stands for (its ``name`` param or the default)."""
+    t = nodes.lookup(node.type)
+    return node.params.get("name", t.param("name").default if t else "x")
+
+
 def block_ports(doc: Document, block_name: str) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
     block = doc.blocks.get(block_name)
     if block is None:
         return (), ()
     body = block.graph.nodes.values()
-    ins = tuple(Port(n.params.get("name", "x")) for n in body if n.type == "io.BlockInput")
-    outs = tuple(Port(n.params.get("name", "y")) for n in body if n.type == "io.BlockOutput")
+    ins = tuple(Port(io_port_name(n)) for n in body if n.type == "io.BlockInput")
+    outs = tuple(Port(io_port_name(n)) for n in body if n.type == "io.BlockOutput")
     return ins, outs
 
 

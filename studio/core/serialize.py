@@ -19,12 +19,16 @@ from studio.core.document import FORMAT, BlockDef, Document, Edge, Graph, Node
 from studio.core.migrations import upgrade
 
 SECTIONS = ("meta", "variables", "presets", "training")
+_UMASK = os.umask(0o022)  # read once at import (os.umask can only be read by setting it)
+os.umask(_UMASK)
 
 
 def _expect(value, kind, path):
     if not isinstance(value, kind):
         name = {dict: "an object", list: "a list", str: "a string"}.get(kind, str(kind))
-        raise DocumentError(f"{path}: expected {name}, got {type(value).__name__} {value!r:.60}")
+        got = "nothing (the key is missing)" if value is None else \
+            f"{type(value).__name__} {value!r:.60}"
+        raise DocumentError(f"{path}: expected {name}, got {got}")
     return value
 
 
@@ -76,6 +80,8 @@ def _check_node(node: Node, where: str, scope: str) -> list[Diagnostic]:
         try:
             p = t.param(name)
         except KeyError:
+            if t.role == nodes.BLOCK:  # a block argument ($width...): shape inference checks it
+                continue
             out.append(Diagnostic(WARNING, f"{t.title} has no param {name!r}; kept but unused",
                                   scope, node.id, name, path=f"{where}.params.{name}"))
             continue
@@ -142,6 +148,10 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have
+        # (or the replaced file's), so saved documents and exports stay shareable.
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,80 @@
+"""Shape inference speed on a 1,000-node graph: full (cold cache) and after one edit.
+
+Goals (issue 2): full < 300 ms, incremental < 30 ms on the 2-core development machine.
+The graph is a realistic mix: conv stages with batch norm and activations, residual adds,
+pooling, then a classifier head.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from studio.core.builder import GraphBuilder  # noqa: E402
+from studio.core.document import Document  # noqa: E402
+from studio.core.ops import SetParams  # noqa: E402
+from studio.core.shapes import ShapeInference  # noqa: E402
+
+
+def big_graph(target: int = 1000, distinct: bool = False) -> Document:
+    """``distinct``: every conv gets its own width, so no two nodes share a cache entry."""
+    doc = Document()
+    b = GraphBuilder(doc)
+    h = b.add("io.Input", shape=[3, 32, 32])
+    h = b.add("conv.Conv2d", h, out_channels=16, kernel_size=3, padding=1)
+    stage = 0
+    while len(doc.networks["model"].nodes) < target - 4:
+        skip, stage = h, stage + 1
+        mid = 16 + stage if distinct else 16
+        h = b.add("conv.Conv2d", h, out_channels=mid, kernel_size=3, padding=1)
+        h = b.add("norm.BatchNorm2d", h)
+        h = b.add("activation.ReLU", h)
+        h = b.add("conv.Conv2d", h, out_channels=16, kernel_size=3, padding=1)
+        h = b.add("merge.Add", h, skip)
+    h = b.add("pooling.GlobalAvgPool", h)
+    h = b.add("linear.Linear", h, out_features=10)
+    b.add("io.Output", h)
+    return doc
+
+
+def cold(distinct: bool) -> float:
+    doc = big_graph(distinct=distinct)
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        ShapeInference().infer(doc, "model")
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def main() -> None:
+    doc = big_graph()
+    n = len(doc.networks["model"].nodes)
+    fulls, edits = [], []
+    for _ in range(5):
+        inference = ShapeInference()
+        t0 = time.perf_counter()
+        result = inference.infer(doc, "model")
+        fulls.append(time.perf_counter() - t0)
+        assert not result.diagnostics, result.diagnostics[:3]
+        conv_ids = [i for i, node in doc.networks["model"].nodes.items()
+                    if node.type == "conv.Conv2d"]
+        for k in range(10):  # edit a conv in the middle: kernel 3 <-> 5 keeps the shapes valid
+            target = conv_ids[len(conv_ids) // 2 + k]
+            kernel, pad = (5, 2) if k % 2 == 0 else (3, 1)
+            SetParams("model", target, {"kernel_size": kernel, "padding": pad}).apply(doc)
+            t0 = time.perf_counter()
+            inference.infer(doc, "model")
+            edits.append(time.perf_counter() - t0)
+    full, edit = statistics.median(fulls) * 1e3, statistics.median(edits) * 1e3
+    print(f"nodes: {n}")
+    print(f"full inference, repeated layers (cold cache) ms: {full:.1f}")
+    print(f"full inference ms: {cold(distinct=True):.1f} (goal < 300)")
+    print(f"incremental inference after one edit ms: {edit:.1f} (goal < 30)")
+
+
+if __name__ == "__main__":
+    main()
