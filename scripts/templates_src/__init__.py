@@ -27,3 +27,9 @@ def template(name: str):
 
 
 from templates_src import classic  # noqa: E402,F401  (registration)
+from templates_src import vision  # noqa: E402,F401
+from templates_src import resnet  # noqa: E402,F401
+from templates_src import segmentation  # noqa: E402,F401
+from templates_src import sequences  # noqa: E402,F401
+from templates_src import unsupervised  # noqa: E402,F401
+from templates_src import generative  # noqa: E402,F401

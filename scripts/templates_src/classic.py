@@ -1,9 +1,10 @@
-"""Classic vision: multilayer perceptron and LeNet-5."""
+"""Classic networks: perceptron, logistic regression, multilayer perceptron and LeNet-5."""
 from __future__ import annotations
 
 from studio.core.builder import GraphBuilder
 from studio.core.document import Document
 from templates_src import template
+from templates_src.common import Net, describe, training
 
 
 def classification_training(dataset: str, **options) -> dict:
@@ -69,4 +70,50 @@ def lenet5() -> Document:
     logits = b.add("linear.Linear", h, id="output", out_features="$num_classes")
     b.add("io.Output", logits, name="logits", id="logits")
     b.add("loss.CrossEntropy", logits, y)
+    return doc
+
+
+@template("perceptron")
+def perceptron() -> Document:
+    doc = Document(
+        variables={"features": 2},
+        presets={"small": {"features": 2}},
+        meta=describe(
+            "Perceptron", "Rosenblatt 1958: one linear unit with a step activation",
+            "A single linear unit whose output is thresholded by a Heaviside step, trained on "
+            "linearly separable 2-D points. The step's straight-through gradient with a squared "
+            "error makes each update the perceptron rule w += lr (y - y_hat) x, which converges "
+            "whenever the classes are linearly separable (and never on XOR, Minsky & Papert 1969).",
+            "Rosenblatt 1958; Minsky & Papert 1969", "single-layer perceptron"),
+        training=training("classification", "toy2d", optimizer="sgd", lr=0.1,
+                          schedule="constant", kind="linear"))
+    b = Net(doc)
+    x = b.input(["$features"], field="point")
+    y = b.target([1], field="label", dtype="float32")
+    score = b.add("linear.Linear", x, out_features=1)
+    out = b.add("activation.Step", score)
+    b.output(out, "prediction")
+    b.add("loss.MSE", out, y)
+    return doc
+
+
+@template("logistic-regression")
+def logistic_regression() -> Document:
+    doc = Document(
+        variables={"features": 2},
+        presets={"small": {"features": 2}},
+        meta=describe(
+            "Logistic regression", "one linear unit and a sigmoid, trained by cross-entropy",
+            "The probabilistic cousin of the perceptron: p(y=1|x) = sigmoid(w.x + b), trained "
+            "by gradient descent on the binary cross-entropy (the sigmoid is folded into the "
+            "loss for numerical stability). Its decision boundary is a line.",
+            "Cox 1958; Berkson 1944", "single-layer perceptron, loss functions"),
+        training=training("classification", "toy2d", optimizer="sgd", lr=0.5,
+                          schedule="constant", kind="linear"))
+    b = Net(doc)
+    x = b.input(["$features"], field="point")
+    y = b.target([1], field="label", dtype="float32")
+    logit = b.add("linear.Linear", x, out_features=1)
+    b.output(b.add("activation.Sigmoid", logit), "probability")
+    b.add("loss.BCEWithLogits", logit, y)
     return doc

@@ -25,7 +25,9 @@ from studio.core.ports import node_ports
 from studio.core.shapes import NetworkShapes, ShapeInference
 from studio.core.validate import validate_network
 
-_RESERVED = set(dir(nn.Module())) | set(keyword.kwlist) | {"torch", "nn", "self", "operator"}
+# GraphModule adds attributes of its own (`code`, `graph`): a node called "code" must not clash.
+_RESERVED = set(dir(nn.Module())) | set(dir(fx.GraphModule)) | set(keyword.kwlist) | {
+    "torch", "nn", "self", "operator"}
 
 
 class CompileError(Exception):
