@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netstudio", description="Build, train, inspect and export neural networks. "
         "Without a command, opens the studio window.")
+    parser.add_argument("--open", metavar="NAME_OR_FILE",
+                        help="template or document to show in the studio window")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.add_parsers(sub)

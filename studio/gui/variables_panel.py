@@ -1,0 +1,87 @@
+"""Document variables (classes, width, input size): edit a value and every node that refers to
+it (``$name``) is re-inferred. Each change is one SetVariable undo step."""
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.core.ops import SetVariable
+
+
+def parse_value(text: str):
+    """Numbers and lists as JSON; anything else (an ``=expression``) as text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text.strip()
+
+
+class VariablesPanel(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(("variable", "value"))
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        add, remove = QPushButton("Add…"), QPushButton("Remove")
+        add.clicked.connect(self._add)
+        remove.clicked.connect(self._remove)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self._unsubscribe = None
+        self.table.itemChanged.connect(self._edited)
+        session.document_replaced.connect(self._follow_document)
+
+    def _follow_document(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        self._unsubscribe = self.session.doc.subscribe(
+            lambda event, info: self.refresh() if event == "variable_changed" else None)
+        self.refresh()
+
+    def detach(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def refresh(self) -> None:
+        self.table.blockSignals(True)
+        variables = self.session.doc.variables
+        self.table.setRowCount(len(variables))
+        for row, (name, value) in enumerate(variables.items()):
+            key = QTableWidgetItem(name)
+            key.setFlags(key.flags() & ~Qt.ItemIsEditable)
+            self.table.setItem(row, 0, key)
+            self.table.setItem(row, 1, QTableWidgetItem(json.dumps(value)
+                                                        if not isinstance(value, str) else value))
+        self.table.blockSignals(False)
+
+    def set_variable(self, name: str, value) -> bool:
+        if self.session.doc.variables.get(name) == value:
+            return False
+        return self.session.apply(SetVariable(self.session.scope, name, value), f"Set ${name}")
+
+    def _edited(self, item) -> None:
+        if item.column() == 1:
+            name = self.table.item(item.row(), 0).text()
+            self.set_variable(name, parse_value(item.text()))
+
+    def _add(self) -> None:
+        name, ok = QInputDialog.getText(self, "New variable", "name (use it as $name):")
+        if ok and name.strip().isidentifier():
+            self.set_variable(name.strip(), 1)
+
+    def _remove(self) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            self.set_variable(self.table.item(row, 0).text(), None)
