@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from studio.cli import documents
+from studio.cli import documents, export
 
-COMMAND_MODULES = [documents]
+COMMAND_MODULES = [documents, export]
 
 
 def build_parser() -> argparse.ArgumentParser:
