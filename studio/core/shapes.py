@@ -64,7 +64,8 @@ def topological_order(graph: Graph, scope: str) -> tuple[list[str], list[Diagnos
                                     " (a feed-forward graph cannot loop; use a recurrent node)",
                                     scope, ordered[0]))
     g.remove_nodes_from(cyclic)
-    return list(nx.lexicographical_topological_sort(g, key=list(graph.nodes).index)), diags
+    position = {nid: i for i, nid in enumerate(graph.nodes)}  # ties keep the document order
+    return list(nx.lexicographical_topological_sort(g, key=position.__getitem__)), diags
 
 
 def _key(*parts) -> str:
