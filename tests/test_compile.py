@@ -122,3 +122,10 @@ def test_exported_code_runs_in_a_process_that_only_has_torch(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
                          text=True, check=True)
     assert "torch.Size([1, 5])" in out.stdout
+
+
+def test_stored_variable_expressions_are_resolved_when_passed_as_is():
+    doc, _, _ = open_document("dcgan")
+    assert any(isinstance(v, str) and v.startswith("=") for v in doc.variables.values())
+    compiled = compile_network(doc, "discriminator", doc.variables)
+    assert compiled.shapes.total_params > 0

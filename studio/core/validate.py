@@ -15,7 +15,7 @@ from studio.core.diagnostics import ERROR, WARNING, Diagnostic
 from studio.core.document import Document
 from studio.core.ports import node_ports
 from studio.core.shapes import NetworkShapes, ShapeInference
-from studio.core.variables import scope_for
+from studio.core.variables import resolve_values, scope_for
 
 
 def check_edges(doc: Document, scope: str) -> list[Diagnostic]:
@@ -75,12 +75,12 @@ def validate_network(doc: Document, network: str, variables: dict | None = None,
     if network not in doc.networks:
         known = ", ".join(doc.networks) or "none"
         return [Diagnostic(ERROR, f"no network {network!r} (this document has: {known})")], None, {}
-    if variables is None:
-        try:
-            variables = scope_for(doc)
-        except P.ParamError as e:
-            diags.append(Diagnostic(ERROR, str(e), path="variables"))
-            variables = {}
+    try:
+        # callers may pass doc.variables as stored ("=16*base"): resolve either way
+        variables = scope_for(doc) if variables is None else resolve_values(variables)
+    except P.ParamError as e:
+        diags.append(Diagnostic(ERROR, str(e), path="variables"))
+        variables = {}
     cycles = block_cycles(doc)
     diags += cycles + check_io(doc, network) + check_edges(doc, network)
     for name in doc.blocks:

@@ -35,6 +35,12 @@ def scope_for(doc: Document, preset: str | None = None, overrides: dict | None =
     if unknown:
         raise ParamError(f"unknown variable(s) {', '.join(sorted(unknown))} "
                          f"(this document has: {', '.join(doc.variables) or 'none'})")
+    return resolve_values(values)
+
+
+def resolve_values(values: dict) -> dict:
+    """Each variable's concrete value, in order (a later one may use an earlier one).
+    Idempotent, so an already resolved scope passes through unchanged."""
     scope: dict = {}
     for name, value in values.items():
         scope[name] = resolve(value, scope)
