@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from studio.cli import documents, export
+from studio.cli import documents, export, inspect, train
 
-COMMAND_MODULES = [documents, export]
+COMMAND_MODULES = [documents, export, train, inspect]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,77 @@
+"""Training quality of templates on their bundled datasets, on the CPU, through the engine.
+
+Trains each template with its own training section (epochs, optimizer, schedule) and prints the
+test metric with the CPU time it took. Sample grids and checkpoints go to a temporary folder
+unless --out is given (the DCGAN grid PNG is reported by path).
+
+Usage: python bench/train_quality.py [--out DIR] [--only NAME ...]
+"""
+from __future__ import annotations
+
+import sys
+
+import argparse  # noqa: E402
+import tempfile
+import time
+from pathlib import Path
+
+from studio.core.templates import open_document
+from studio.core.variables import apply_preset
+from studio.train.engine import train
+
+# template -> (metric in the test split, op, goal); None: reported, no published goal
+CASES = {
+    "lenet5": ("accuracy", ">=", 0.97),
+    "mlp": ("accuracy", ">=", 0.95),
+    "lstm-classifier": ("accuracy", ">=", 0.90),
+    "unet": ("miou", ">=", 0.8),
+    "conv-autoencoder": ("psnr", ">=", 15.0),
+    "vae": ("elbo", None, None),
+    "dcgan": ("grid", None, None),
+    "word2vec": ("neighbours", None, None),
+}
+
+
+def run(name: str, out: Path) -> list[str]:
+    doc = apply_preset(open_document(name)[0])
+    events = []
+    start_cpu, start = time.process_time(), time.perf_counter()
+    result = train(doc, {"device": "cpu"}, out=str(out / name), callback=events.append)
+    cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
+    metric, op, goal = CASES[name]
+    where = f"{result.epoch} epochs, {cpu:.0f} s CPU, {wall:.0f} s wall"
+    samples = [e for e in events if e["event"] == "samples"]
+    if metric == "grid":
+        grid = samples[-1]["image"] if samples else None
+        ok = grid is not None and (out / name / grid).is_file()
+        print(f"  dcgan sample grid: {out / name / grid if grid else 'none'}")
+        return [f"dcgan sample grid PNG written: {int(ok)} (goal == 1) [{where}]"]
+    if metric == "neighbours":
+        for word, near in (samples[-1]["neighbours"] if samples else {}).items():
+            print(f"  word2vec neighbours of {word!r}: {', '.join(near)}")
+        loss = result.metrics.get("test", {}).get("loss", float("nan"))
+        return [f"word2vec test loss: {loss:.3f} (goal < {__import__('math').log(doc.variables['vocab']):.3f}"
+                f" = uniform guess) [{where}]"]
+    value = result.metrics.get("test", {}).get(metric, float("nan"))
+    if goal is None:
+        return [f"{name} test {metric}: {value:.3f} (goal > -inf, reported) [{where}]"]
+    return [f"{name} test {metric}: {value:.4f} (goal {op} {goal}) [{where}]"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", help="keep the runs here")
+    ap.add_argument("--only", nargs="*", default=list(CASES))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(args.out or tmp)
+        lines = []
+        for name in args.only:
+            print(f"training {name} ...", flush=True)
+            lines += run(name, out)
+            print(lines[-1], flush=True)
+        print("\n".join(lines))  # the goal lines together at the end
+
+
+if __name__ == "__main__":
+    main()

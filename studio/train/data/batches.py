@@ -1,0 +1,52 @@
+"""Batches for one epoch, in the same order for one process or many (DDP).
+
+The order comes from ``DistributedSampler`` (one replica when not distributed): epoch ``e`` uses
+``randperm(n)`` seeded with ``seed + e`` and rank ``r`` takes every ``world``-th index. So the
+union of the ranks' ``k``-th batches is exactly the single-process ``k``-th batch of the same
+global size, which is what makes a DDP run match a single-process one.
+"""
+from __future__ import annotations
+
+import torch
+from torch.utils.data import DataLoader, DistributedSampler
+from torch.utils.data._utils.collate import default_collate
+
+
+class Batches:
+    def __init__(self, dataset, batch_size: int, *, shuffle: bool, seed: int, rank: int = 0,
+                 world: int = 1, workers: int = 0, drop_last: bool = False):
+        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
+        self.workers, self.drop_last = workers, drop_last
+        self.sampler = DistributedSampler(dataset, num_replicas=world, rank=rank,
+                                          shuffle=shuffle, seed=seed, drop_last=drop_last)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.sampler.set_epoch(epoch)
+        if hasattr(self.dataset, "set_epoch"):
+            self.dataset.set_epoch(epoch)
+
+    def __len__(self):
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def _index_batches(self):
+        order = list(self.sampler)
+        stop = len(self) * self.batch_size
+        return [order[i:i + self.batch_size] for i in range(0, min(stop, len(order)),
+                                                            self.batch_size)]
+
+    def __iter__(self):
+        batches = self._index_batches()
+        fields = getattr(self.dataset, "fields", None)
+        if fields is not None:  # fast path: one gather per field, no per-sample collate
+            for idx in batches:
+                idx = torch.tensor(idx)
+                yield {k: v[idx] for k, v in fields.items()}
+        elif self.workers:
+            yield from DataLoader(self.dataset, batch_sampler=batches,
+                                  num_workers=self.workers, persistent_workers=False)
+        else:
+            for idx in batches:
+                yield default_collate([self.dataset[i] for i in idx])

@@ -1,0 +1,371 @@
+"""The training loop shared by the CLI, the GUI's worker process and torchrun.
+
+``Trainer(doc, overrides, out=..., callback=...).run()`` compiles the recipe's networks, loads
+and checks the data, then runs epochs of recipe steps, evaluating after each epoch, keeping the
+best and last checkpoints and emitting events. Resuming restores weights, optimizer state, RNG
+state, schedule and early-stopping state and the position inside the epoch, so on the CPU a
+resumed run reproduces the uninterrupted one exactly.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from studio.compile.fx import compile_network
+from studio.train import runs
+from studio.train.config import resolve_config
+from studio.train.data import load_dataset
+from studio.train.data.augment import Augmented, build_transforms
+from studio.train.data.batches import Batches
+from studio.train.data.binding import bind, check
+from studio.train.devices import Distributed, Precision, pick_device
+from studio.train.events import EventStream
+from studio.train.guard import NonFiniteError, check_gradient, check_loss
+from studio.train.optim import ConfigError, Schedule, freeze, l1_penalty, make_optimizer, set_lr
+from studio.train.probe import Prober
+from studio.train.recipes import recipes
+
+
+@dataclass
+class Net:
+    """One compiled network: the module (weights), the callable used to train it (DDP or
+    torch.compile wrapped) and which dataset field feeds each placeholder."""
+
+    name: str
+    compiled: object
+    module: torch.nn.Module
+    forward: object
+    bindings: list = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    run: Path | None
+    status: str  # finished, stopped (max steps / early stop), interrupted, nonfinite
+    epoch: int
+    step: int
+    metrics: dict
+    error: str | None = None
+
+
+class Trainer:
+    def __init__(self, doc, overrides: dict | None = None, *, out: str | None = None,
+                 resume: str | None = None, callback=None):
+        self.resume_dir = None
+        if resume:  # the run's own document and config, with this call's overrides on top
+            from studio.core.serialize import load
+            self.resume_dir, saved = runs.read_run(resume)
+            doc, _ = load(self.resume_dir / "document.nnet.json")
+            saved.pop("max_steps", None)
+            overrides = {**saved, **(overrides or {})}
+        self.doc = doc
+        self.config = resolve_config(doc, overrides)
+        self.callback, self.out = callback, out
+        self.dist = Distributed.from_env(self.config["device"])
+        self.step = self.epoch = self.batch_in_epoch = 0
+        self.warnings: list[str] = []
+
+    # ----- set-up ---------------------------------------------------------------------------
+    def setup(self) -> None:
+        c = self.config
+        seed = int(c["seed"])
+        torch.manual_seed(seed)
+        if c["deterministic"]:
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        self.device = pick_device(c["device"], self.dist.local_rank)
+        self.precision = Precision(self.device, c["amp"])
+        kinds = recipes()
+        if c["recipe"] not in kinds:
+            raise ConfigError(f"training.recipe: unknown {c['recipe']!r} "
+                              f"(known: {', '.join(kinds)})")
+        recipe_cls = kinds[c["recipe"]]
+        names = c["networks"] or recipe_cls.network_names(self.doc)
+        if isinstance(names, dict):  # {"generator": "g", ...}: role -> network (same names here)
+            names = list(names.values())
+        compiled = {n: compile_network(self.doc, n, self.doc.variables, training=True,
+                                       seed=seed + i) for i, n in enumerate(names)}
+        self._setup_data(compiled)
+        self.nets = {n: self._place(n, comp) for n, comp in compiled.items()}
+        for name, net in self.nets.items():
+            freeze(net.compiled, c["freeze"] if len(self.nets) == 1 else
+                   (c["freeze"] or {}).get(name, []) if isinstance(c["freeze"], dict) else [])
+        self.extra_modules: dict = {}
+        self.recipe = recipe_cls(self)
+        self.optimizers = self.recipe.setup()
+        self.base_lr = {k: o.param_groups[0]["lr"] for k, o in self.optimizers.items()}
+        self.schedule = Schedule(c["schedule"], int(c["epochs"]), len(self.batches))
+        self.prober = Prober(self, c["snapshot"])
+        self._setup_run()
+
+    def _setup_data(self, compiled) -> None:
+        c = self.config
+        spec = dict(c["dataset"])
+        augment = c["augment"] or spec.get("augment") or []
+        if c["recipe"] in ("skip-gram", "word2vec") and spec.get("name") == "text":
+            spec.setdefault("mode", "skipgram")  # word pairs, not windows
+        self.data = load_dataset(spec, int(c["seed"]), self.warnings).limited(c["limit"])
+        first = next(iter(compiled.values()))
+        sample = self.data.train[0]
+        if c["recipe"] == "gan":  # the generator's noise inputs are not data
+            self.bindings = {"generator": bind_noise(compiled["generator"]),
+                             "discriminator": bind(compiled["discriminator"], sample,
+                                                   self.warnings)}
+            check(self.bindings["discriminator"][:1], {"train": self.data.train}, self.doc,
+                  "discriminator", compiled["discriminator"])
+        else:
+            self.bindings = {n: bind(comp, sample, self.warnings) for n, comp in compiled.items()}
+            name = next(iter(compiled))
+            check(self.bindings[name], {"train": self.data.train, "val": self.data.val,
+                                        "test": self.data.test}, self.doc, name, first)
+        train = self.data.train
+        if augment:
+            train = Augmented(train, build_transforms(augment, True), int(c["seed"]))
+        self.eval_transform = build_transforms(augment, False)
+        self.batches = Batches(train, int(c["batch_size"]) // self.dist.world, shuffle=True,
+                               seed=int(c["seed"]), rank=self.dist.rank, world=self.dist.world,
+                               workers=int(c["workers"]))
+
+    def _place(self, name, comp) -> Net:
+        module = comp.module.to(self.device)
+        if self.device.type == "cuda" and any(len(b.shape) == 3 for b in self.bindings[name]):
+            module = module.to(memory_format=torch.channels_last)
+        forward = module
+        if self.dist.active:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+            forward = DDP(module, device_ids=[self.device.index] if self.device.type == "cuda"
+                          else None, find_unused_parameters=self.config["recipe"] == "gan")
+        if self.config["compile"]:
+            forward = torch.compile(forward)
+        return Net(name, comp, module, forward, self.bindings[name])
+
+    def _setup_run(self) -> None:
+        main = self.dist.main
+        self.run_dir = self.resume_dir or (runs.new_run_dir(self.out, self._run_name())
+                                           if main else None)
+        if main and not self.resume_dir:
+            runs.write_snapshot(self.run_dir, self.doc, self.config)
+        path = self.run_dir / "metrics.jsonl" if self.run_dir else None
+        self.events = EventStream(path, self.callback, enabled=main)
+        self.best = None
+        self.bad_epochs = 0
+        self.last_metrics: dict = {}
+        if self.resume_dir:
+            info = runs.load_checkpoint(self.resume_dir, "last", self.modules(), self.optimizers)
+            self.epoch, self.batch_in_epoch, self.step = info["epoch"], info["batch"], info["step"]
+            self.schedule.state = info["schedule"]
+            self.best, self.bad_epochs = info["best"], info["bad_epochs"]
+
+    def _run_name(self) -> str:
+        return str(self.doc.meta.get("name") or self.doc.meta.get("title") or "run") \
+            .lower().replace(" ", "-")[:40]
+
+    def modules(self) -> dict:
+        """Everything saved in a checkpoint: the networks and recipe-owned parameters."""
+        return {**{n: net.module for n, net in self.nets.items()}, **self.extra_modules}
+
+    # ----- services used by recipes ----------------------------------------------------------
+    def autocast(self):
+        return self.precision.autocast()
+
+    def make_optimizer(self, net: Net, spec: dict | None = None, params=None):
+        params = [p for p in (params or net.module.parameters()) if p.requires_grad]
+        if not params:
+            raise ConfigError(f"network {net.name!r} has nothing to train (all frozen?)")
+        return make_optimizer(params, {**self.config["optimizer"], **(spec or {})})
+
+    def forward(self, net: Net, args, train: bool = True):
+        """Run ``net``; when a node fails, re-run node by node to name it (NodeRuntimeError)."""
+        try:
+            return (net.forward if train else net.module)(*args)
+        except (RuntimeError, TypeError, ValueError, IndexError) as first:
+            net.compiled.run_located(*args)
+            raise first
+
+    def total_loss(self, out: dict, net: Net):
+        loss = sum(out["losses"].values())
+        penalty = l1_penalty(net.module, float(self.config["l1"] or 0))
+        return loss if penalty is None else loss + penalty
+
+    def check_loss(self, loss, net: Net, args) -> None:
+        check_loss(loss, self.step + 1, net.compiled, args, net.name)
+
+    def optimize(self, loss, net: Net, optimizer, args) -> float:
+        """Backward, unscale, clip, check the gradient, step. Returns the gradient norm."""
+        optimizer.zero_grad(set_to_none=True)
+        scaler = self.precision.scaler
+        (scaler.scale(loss) if scaler else loss).backward()
+        if scaler:
+            scaler.unscale_(optimizer)
+        params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+        clip = self.config["clip_grad_norm"]
+        norm = torch.nn.utils.clip_grad_norm_(params, float(clip) if clip else float("inf"))
+        if scaler:  # inf gradients are expected now and then with AMP: the scaler skips them
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            check_gradient(norm, self.step + 1, net.compiled, args, net.name)
+            optimizer.step()
+        return norm
+
+    def save_grid(self, images, name: str, rows: int | None = None) -> str | None:
+        if not self.run_dir:
+            return None
+        from torchvision.utils import save_image
+        folder = self.run_dir / "samples"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{name}-epoch{self.epoch + 1:03d}.png"
+        save_image(images.detach().float().cpu(), str(path), nrow=rows or 8)
+        return str(path.relative_to(self.run_dir))
+
+    # ----- the loop ----------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        self.setup()
+        c = self.config
+        for w in self.warnings:
+            self.events.emit("warning", message=w)
+        self.events.emit("start", config=c, run=str(self.run_dir) if self.run_dir else None,
+                         networks=list(self.nets), device=str(self.device),
+                         world_size=self.dist.world, resumed_at=self.step,
+                         train_size=len(self.data.train), steps_per_epoch=len(self.batches))
+        status, error = "finished", None
+        try:
+            status = self._epochs()
+        except KeyboardInterrupt:
+            status = "interrupted"
+            self._save("last")
+        except NonFiniteError as e:
+            status, error = "nonfinite", str(e)
+            if all(torch.isfinite(p).all() for m in self.modules().values()
+                   for p in m.parameters()):
+                self._save("last")  # weights before the bad step are still good
+            self.events.emit("error", message=error, step=e.step, node=e.node,
+                             network=e.network)
+        if status in ("finished", "stopped") and self.data.test is not None:
+            self._test()
+        self.events.emit("end", status=status, step=self.step, epoch=self.epoch)
+        self.events.close()
+        self.dist.close()
+        return RunResult(self.run_dir, status, self.epoch, self.step, self.last_metrics, error)
+
+    def _epochs(self) -> str:
+        c = self.config
+        max_steps = c["max_steps"]
+        while self.epoch < int(c["epochs"]):
+            self.batches.set_epoch(self.epoch)
+            for m in self.modules().values():
+                m.train()
+            start, seen = time.perf_counter(), 0
+            totals: dict[str, float] = {}
+            for i, batch in enumerate(self.batches):
+                if i < self.batch_in_epoch:  # resuming inside this epoch
+                    continue
+                factor = self.schedule.factor(self.epoch, self.step)
+                lrs = {k: set_lr(o, self.base_lr[k], factor) for k, o in self.optimizers.items()}
+                result = self.recipe.train_step(batch)
+                self.step += 1
+                self.batch_in_epoch = i + 1
+                n = len(next(iter(batch.values())))
+                seen += n
+                values = {k: float(v.detach()) if torch.is_tensor(v) else float(v)
+                          for k, v in result.items()}
+                for k, v in values.items():
+                    totals[k] = totals.get(k, 0.0) + v * n
+                last = self.batch_in_epoch == len(self.batches) or self.step == max_steps
+                if self.step % int(c["log_every"]) == 0 or last:
+                    self.events.emit(
+                        "step", step=self.step, epoch=self.epoch + 1, batch=self.batch_in_epoch,
+                        batches=len(self.batches), lr=next(iter(lrs.values())),
+                        samples_per_s=seen * self.dist.world / max(1e-9, time.perf_counter() - start),
+                        **{k: self.dist.mean(v) for k, v in values.items()})
+                self.prober.maybe(self.step)
+                if max_steps and self.step >= int(max_steps):
+                    self._save("last")
+                    return "stopped"
+            train = {k: v / max(1, seen) for k, v in totals.items()}
+            train["samples_per_s"] = seen * self.dist.world / max(1e-9, time.perf_counter() - start)
+            if self._end_epoch(train):
+                return "stopped"
+        return "finished"
+
+    def evaluate(self, dataset) -> dict:
+        for m in self.modules().values():
+            m.eval()
+        acc = self.recipe.accumulator()
+        data = dataset if self.eval_transform is None else Augmented(dataset, self.eval_transform, 0)
+        for batch in Batches(data, int(self.config["batch_size"]) * 2, shuffle=False, seed=0):
+            self.recipe.eval_batch(batch, acc)
+        for m in self.modules().values():
+            m.train()
+        return acc.result()
+
+    def _monitor(self) -> tuple[str, str] | None:
+        c = self.config
+        if c["monitor"]:
+            name = c["monitor"]
+            return name, "max" if any(k in name for k in ("acc", "iou", "psnr", "elbo", "top")) \
+                else "min"
+        return self.recipe.default_monitor
+
+    def _end_epoch(self, train: dict) -> bool:
+        """Validate, schedule, checkpoint, early-stop; True when training should stop."""
+        val = self.evaluate(self.data.val) if self.data.val is not None else {}
+        self.epoch += 1
+        self.batch_in_epoch = 0
+        metrics = {"train": train, "val": val}
+        monitor = self._monitor()
+        value = None
+        if monitor:
+            split, _, key = monitor[0].partition(".")
+            value = metrics.get(split, {}).get(key)
+        self.schedule.end_epoch(val.get("loss", train.get("loss")))
+        improved = value is None or self.best is None or (
+            value > self.best if monitor[1] == "max" else value < self.best)
+        if improved:
+            self.best, self.bad_epochs = value, 0
+            self._save("best")
+        else:
+            self.bad_epochs += 1
+        self._save("last")
+        self.last_metrics = metrics
+        samples = self.recipe.samples(self.prober.probe) if self.dist.main else None
+        self.events.emit("epoch", epoch=self.epoch, step=self.step, train=train, val=val,
+                         monitor=monitor[0] if monitor else None, best=self.best,
+                         improved=improved)
+        if samples:
+            self.events.emit("samples", epoch=self.epoch, step=self.step, **samples)
+        self.prober.snapshot(self.step, force=True)
+        stop = self.config["early_stopping"]
+        if stop and self.bad_epochs >= int(stop.get("patience", 5)):
+            runs.load_checkpoint(self.run_dir or Path("."), "best", self.modules(),
+                                 restore_rng=False) if self.run_dir else None
+            self.events.emit("stopped", reason="early stopping", epoch=self.epoch,
+                             best=self.best, monitor=monitor[0] if monitor else None)
+            return True
+        return False
+
+    def _test(self) -> None:
+        metrics = self.evaluate(self.data.test)
+        self.last_metrics = {**self.last_metrics, "test": metrics}
+        self.events.emit("test", epoch=self.epoch, step=self.step, test=metrics)
+
+    def _save(self, tag: str) -> None:
+        if self.dist.main and self.run_dir:
+            info = {"epoch": self.epoch, "batch": self.batch_in_epoch, "step": self.step,
+                    "schedule": self.schedule.state, "best": self.best,
+                    "bad_epochs": self.bad_epochs}
+            runs.save_checkpoint(self.run_dir, tag, self.modules(), self.optimizers, info)
+
+
+def bind_noise(compiled) -> list:
+    from studio.train.data.binding import Binding
+    return [Binding(name, compiled.node_map[name], "", list(
+        compiled.shapes.params[compiled.node_map[name]].get("shape", [])), "float32")
+        for name in compiled.inputs]
+
+
+def train(doc, overrides: dict | None = None, **kwargs) -> RunResult:
+    """Train ``doc`` (preset and variables already applied); see :class:`Trainer`."""
+    return Trainer(doc, overrides, **kwargs).run()

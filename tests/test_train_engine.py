@@ -1,0 +1,139 @@
+"""The training loop: resume reproduces an uninterrupted run, non-finite values stop at the step
+and name the node, run folders hold no pickle, events reach the callback and metrics.jsonl."""
+import json
+import math
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from studio.core.templates import open_document
+from studio.core.variables import apply_preset
+from studio.train.engine import Trainer, train
+
+BASE = {"device": "cpu", "limit": 48, "batch_size": 16, "epochs": 2, "log_every": 1}
+
+
+def _doc(name="lenet5"):
+    doc, _, _ = open_document(name)
+    return apply_preset(doc)
+
+
+def _events(run):
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_resumed_run_matches_uninterrupted(tmp_path):
+    whole = train(_doc(), {**BASE, "augment": [{"name": "GaussianNoise", "sigma": 0.05}]},
+                  out=str(tmp_path / "whole"))
+    part = train(_doc(), {**BASE, "max_steps": 4, "augment": [{"name": "GaussianNoise",
+                                                                "sigma": 0.05}]},
+                 out=str(tmp_path / "part"))
+    assert part.status == "stopped" and part.step == 4  # stopped inside the second epoch
+    resumed = Trainer(None, resume=str(tmp_path / "part")).run()
+    assert resumed.status == "finished" and resumed.step == whole.step == 6
+    a = load_file(str(tmp_path / "whole" / "checkpoints" / "last.safetensors"))
+    b = load_file(str(tmp_path / "part" / "checkpoints" / "last.safetensors"))
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert resumed.metrics["val"]["loss"] == whole.metrics["val"]["loss"]
+    losses = lambda run: [e["loss"] for e in _events(run) if e["event"] == "step"]
+    assert losses(tmp_path / "part") == losses(tmp_path / "whole")
+
+
+def test_nan_output_stops_at_the_step_and_names_the_node(tmp_path):
+    def poison(event):
+        if event["event"] == "step" and event["step"] == 4:
+            with torch.no_grad():
+                trainer.nets["model"].module.get_submodule("f6").weight.fill_(math.nan)
+
+    trainer = Trainer(_doc(), BASE, out=str(tmp_path / "run"), callback=poison)
+    result = trainer.run()
+    assert result.status == "nonfinite"
+    assert "step 5" in result.error and "'f6'" in result.error and "loss" in result.error
+    error = [e for e in _events(tmp_path / "run") if e["event"] == "error"][0]
+    assert error["node"] == "f6" and error["step"] == 5
+    kept = load_file(str(tmp_path / "run" / "checkpoints" / "last.safetensors"))
+    assert all(torch.isfinite(v).all() for k, v in kept.items() if v.is_floating_point())
+    assert json.loads((tmp_path / "run" / "checkpoints" / "last.json").read_text())[
+        "info"]["step"] == 3  # the end of the first epoch, the last good state
+
+
+def test_nan_gradient_names_the_node(tmp_path):
+    trainer = Trainer(_doc(), {**BASE, "epochs": 1}, out=str(tmp_path / "run"))
+    trainer.setup()
+    c3 = trainer.nets["model"].module.get_submodule("c3")
+    c3.register_full_backward_hook(lambda m, gin, gout: tuple(
+        None if g is None else torch.full_like(g, math.nan) for g in gin))
+    from studio.train.guard import NonFiniteError
+    with pytest.raises(NonFiniteError) as e:
+        trainer.recipe.train_step(next(iter(trainer.batches)))
+    assert e.value.where == "gradient" and e.value.node == "s2"  # c3's input gradient
+
+
+def test_run_folder_has_events_and_no_pickle(tmp_path):
+    seen = []
+    result = train(_doc("mlp"), {**BASE, "snapshot": {"every_steps": 1, "min_interval_s": 0}},
+                   out=str(tmp_path / "run"), callback=seen.append)
+    run = tmp_path / "run"
+    events = _events(run)
+    assert [e["event"] for e in events] == [e["event"] for e in seen]
+    kinds = {e["event"] for e in events}
+    assert {"start", "step", "epoch", "snapshot", "test", "end"} <= kinds
+    epoch = [e for e in events if e["event"] == "epoch"][-1]
+    assert 0 <= epoch["val"]["accuracy"] <= 1 and len(epoch["val"]["confusion"]) == 10
+    snap = [e for e in events if e["event"] == "snapshot"][0]
+    assert snap["weights"] and snap["activations"]
+    assert result.metrics["test"]["accuracy"] > 0
+    for path in run.rglob("*"):
+        if path.is_file():
+            head = path.read_bytes()[:2]
+            assert head != b"\x80\x04" and head[:1] != b"\x80", f"{path} looks like a pickle"
+            assert path.suffix in (".json", ".jsonl", ".safetensors", ".png"), path
+    doc = json.loads((run / "document.nnet.json").read_text())
+    config = json.loads((run / "config.json").read_text())
+    assert doc["format"] == "netstudio" and config["batch_size"] == 16
+
+
+def test_early_stopping_restores_best_weights(tmp_path):
+    result = train(_doc("mlp"), {**BASE, "epochs": 6, "optimizer": {"name": "sgd", "lr": 0.0},
+                                 "early_stopping": {"patience": 2}}, out=str(tmp_path / "run"))
+    assert result.status == "stopped"
+    assert result.epoch == 3  # nothing improves after epoch 1 with lr 0: stops after patience
+
+
+def test_schedule_warmup_and_cosine():
+    from studio.train.optim import Schedule
+    s = Schedule({"name": "cosine", "warmup_steps": 4}, epochs=2, steps_per_epoch=10)
+    factors = [s.factor(step // 10, step) for step in range(20)]
+    assert factors[0] == pytest.approx(0.25) and factors[3] == pytest.approx(1.0)
+    assert factors[-1] < 0.05 and all(a >= b for a, b in zip(factors[3:], factors[4:]))
+    p = Schedule({"name": "plateau", "patience": 0, "factor": 0.5}, 5, 1)
+    for metric in (1.0, 1.0, 1.0):
+        p.end_epoch(metric)
+    assert p.factor(3, 3) == 0.25
+
+
+def test_frozen_node_does_not_change(tmp_path):
+    trainer = Trainer(_doc(), {**BASE, "epochs": 1, "freeze": ["c1"]}, out=str(tmp_path / "r"))
+    trainer.setup()
+    before = trainer.nets["model"].module.c1.weight.clone()
+    trainer.recipe.train_step(next(iter(trainer.batches)))
+    assert torch.equal(before, trainer.nets["model"].module.c1.weight)
+
+
+def test_gan_epoch_writes_a_sample_grid(tmp_path):
+    result = train(_doc("dcgan"), {"device": "cpu", "limit": 16, "batch_size": 8, "epochs": 1},
+                   out=str(tmp_path / "run"))
+    assert result.status == "finished"
+    samples = [e for e in _events(tmp_path / "run") if e["event"] == "samples"]
+    assert samples and (tmp_path / "run" / samples[0]["image"]).is_file()
+    assert {"d", "g"} <= {k.split("/")[-1] for k in result.metrics["val"]}
+
+
+def test_autoencoder_reports_psnr_of_the_reconstruction_not_the_code(tmp_path):
+    result = train(_doc("conv-autoencoder"), {**BASE, "epochs": 1}, out=str(tmp_path / "run"))
+    psnr = result.metrics["val"]["psnr"]
+    assert 0 < psnr < 60
+    assert any(e["event"] == "samples" for e in _events(tmp_path / "run"))
