@@ -163,6 +163,26 @@ class SetVariable(Op):
 
 
 @dataclass
+class SetTraining(Op):
+    """Set top-level keys of the document's ``training`` section (``None`` deletes a key).
+
+    A nested value (``optimizer``, ``dataset``) is replaced whole, so the inverse is simply the
+    old values of the same keys."""
+
+    values: dict = field(default_factory=dict)
+
+    def apply(self, doc):
+        old = {k: copy.deepcopy(doc.training.get(k)) for k in self.values}
+        for key, value in self.values.items():
+            if value is None:
+                doc.training.pop(key, None)
+            else:
+                doc.training[key] = copy.deepcopy(value)
+        doc.emit("training_changed", scope=self.scope, keys=sorted(self.values))
+        return SetTraining(self.scope, old)
+
+
+@dataclass
 class AddBlock(Op):
     name: str = ""
     block: BlockDef = field(default_factory=BlockDef)

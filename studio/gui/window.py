@@ -17,6 +17,7 @@ from studio.gui.panels import ProblemsList, SummaryTable
 from studio.gui.quickadd import QuickAdd
 from studio.gui.scene import GraphScene
 from studio.gui.session import Session
+from studio.gui.training_actions import TrainingActions
 from studio.gui.variables_panel import VariablesPanel
 from studio.gui.view import GraphView
 
@@ -30,7 +31,7 @@ SHORTCUTS = [("Tab / double-click canvas", "quick-add a layer at the cursor"),
              ("Middle-drag, Space+drag", "pan"), ("Ctrl+N / O / S / Shift+S", "new, open, save, save as")]
 
 
-class MainWindow(QMainWindow, FileActions, EditActions):
+class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.session = Session(self)
@@ -66,6 +67,9 @@ class MainWindow(QMainWindow, FileActions, EditActions):
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 330], Qt.Horizontal)
         self.resizeDocks([self.problems_dock], [190], Qt.Vertical)
         self._build_menus()
+        self._build_training()
+        from studio.gui.lab import install_lab  # the Lab dock and View > Node previews
+        install_lab(self)
         self._connect()
         self.autosave = files.Autosave(self.session, parent=self)
         self.statusBar().showMessage("Ready")
@@ -209,6 +213,9 @@ class MainWindow(QMainWindow, FileActions, EditActions):
     def shutdown(self) -> None:
         """Stop timers and event subscriptions; the recovery file is no longer needed."""
         self.autosave.stop()
+        self.training.shutdown()
+        self.lab.shutdown()
+        self.training_panel.detach()
         files.clear_recovery()
         self.scene.detach()
         self.inspector.detach()

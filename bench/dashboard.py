@@ -1,0 +1,144 @@
+"""Training next to the live dashboard: does drawing slow training, does training freeze the GUI?
+
+In one run, alternating (the machine is shared, so each side keeps its best of ``ROUNDS``):
+- headless engine: the same child process (``studio.gui.run_process``, one torch thread) with a
+  parent that only empties the event queue — the baseline;
+- dashboard live: the studio window trains the same document with the same overrides; the
+  dashboard's 30 Hz timer drains events into buffers and redraws curves (and the filters tab
+  for half the run), exactly as a user sees it.
+Throughput is the mean of the per-epoch ``samples_per_s`` after the first epoch (warm-up).
+The GUI stall is the longest gap between ticks of a 5 ms probe timer from Train to the end.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TEMPLATE = "lenet5"
+OVERRIDES = {"epochs": 6, "batch_size": 32, "device": "cpu", "log_every": 5}
+ROUNDS = 3
+
+
+def speed(events: list[dict]) -> float:
+    epochs = [e["train"]["samples_per_s"] for e in events if e.get("event") == "epoch"]
+    kept = epochs[1:] or epochs
+    return sum(kept) / len(kept)
+
+
+class GapProbe:
+    """The longest gap between ticks of a 5 ms timer: how long the event loop was unavailable."""
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+        self.gaps, self.last = [], time.perf_counter()
+        self.timer = QTimer(interval=5)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self):
+        now = time.perf_counter()
+        self.gaps.append(now - self.last)
+        self.last = now
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return max(self.gaps) * 1e3
+
+
+def headless(doc, root: Path) -> tuple[float, float]:
+    """The baseline: same child, a parent that only drains the queue from a bare Qt event loop
+    (so its stall is what this loaded 2-core machine does to any GUI next to training)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from studio.gui.run_process import TrainingProcess
+    from studio.gui.training import dashboard_overrides
+    overrides = {**dashboard_overrides(doc), **OVERRIDES}
+    process = TrainingProcess(json.dumps(doc.to_json()), overrides, str(root / "headless"))
+    events, loop = [], QEventLoop()
+    probe = GapProbe()
+    process.start()
+
+    def drain():
+        events.extend(process.drain())
+        if not process.alive():
+            loop.quit()
+
+    timer = QTimer(interval=33)
+    timer.timeout.connect(drain)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    stall = probe.stop()
+    events.extend(process.drain(100000))
+    process.close()
+    return speed(events), stall
+
+
+def with_dashboard(app, window, root: Path) -> tuple[float, float]:
+    from PySide6.QtCore import QEventLoop
+    window.training.runs_root = root
+    window.training.overrides = dict(OVERRIDES)
+    probe = GapProbe()
+    loop = QEventLoop()
+    window.training.finished.connect(loop.quit)
+
+    def second_half():  # the filters tab is visible for the second half of the run
+        if run.last_epoch >= 3:
+            window.dashboard.tabs.setCurrentWidget(window.dashboard.filters)
+            window.training.tick.disconnect(second_half)
+
+    run = window.start_training()
+    window.training.tick.connect(second_half)
+    loop.exec()  # a real event loop, as in the studio (no busy polling)
+    window.training.finished.disconnect(loop.quit)
+    stall = probe.stop()
+    if run.status != "finished":
+        raise SystemExit(f"dashboard run ended {run.status}: {run.error}")
+    events = [json.loads(x) for x in (run.folder / "metrics.jsonl").read_text().splitlines()]
+    window.dashboard.tabs.setCurrentWidget(window.dashboard.curves)
+    return speed(events), stall
+
+
+def main() -> int:
+    from studio.gui.app import build_window, create_app
+    app = create_app()
+    window = build_window(TEMPLATE)
+    window.resize(1500, 950)
+    window.show()
+    app.processEvents()
+    root = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    app.processEvents()
+    time.sleep(0.5)  # let the idle warm-up paint the hidden dashboard, as in a real session
+    app.processEvents()
+    base, live, stalls, bare = [], [], [], []
+    for i in range(ROUNDS):
+        b, bare_stall = headless(window.session.doc, root / f"h{i}")
+        base.append(b)
+        bare.append(bare_stall)
+        s, stall = with_dashboard(app, window, root / f"d{i}")
+        live.append(s)
+        stalls.append(stall)
+        print(f"round {i + 1}: headless {b:,.0f} samples/s (bare event loop stall "
+              f"{bare_stall:.1f} ms), dashboard {s:,.0f} samples/s (GUI stall {stall:.1f} ms)",
+              flush=True)
+    window.shutdown()
+    window.close()
+    ratio = max(live) / max(base)
+    print(f"dashboard throughput / headless engine ({TEMPLATE} on digits, CPU, 1 thread): "
+          f"{ratio:.3f} (goal >= 0.97)")
+    print(f"baseline: longest stall of a bare Qt loop next to the same child: "
+          f"{min(bare):.1f} ms (worst round {max(bare):.1f} ms)")
+    print(f"longest GUI event-loop stall while training: {min(stalls):.1f} ms "
+          f"(worst round {max(stalls):.1f} ms) (goal < 50)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""What each Lab tool computes, as plain functions the Lab's worker thread runs (no Qt here).
+
+A :class:`LabInput` is a snapshot taken on the GUI thread (a copy of the document, the weights
+and the chosen image), so the worker never reads a document the user is editing. Each tool
+opens the network through :mod:`studio.inspect.load`, calls one :mod:`studio.inspect` function
+and returns a :class:`LabResult`: captioned pictures (uint8 RGB) plus, for t-SNE, the points.
+Errors are :class:`~studio.inspect.errors.InspectError` with a one-line message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from studio.inspect.errors import InspectError
+
+
+@dataclass
+class LabInput:
+    doc: object  # a Document copy
+    network: str
+    weights: str | None = None  # .safetensors file or run folder; None: initial weights
+    image_path: str | None = None  # None: sample ``sample`` of the dataset
+    sample: int = 0
+    resize: bool = True  # the Lab scales a user's photo; the CLI asks for --resize
+
+
+@dataclass
+class Picture:
+    rgb: np.ndarray  # (H, W, 3) uint8 at the network's resolution
+    caption: str
+
+
+@dataclass
+class LabResult:
+    tool: str
+    pictures: list = field(default_factory=list)
+    summary: str = ""
+    cancelled: bool = False
+    points: np.ndarray | None = None  # t-SNE: (N, 2)
+    labels: np.ndarray | None = None
+    names: list | None = None  # class names
+    lines: list = field(default_factory=list)  # word neighbours: text rows
+    predictions: list = field(default_factory=list)  # (class, confidence) pairs shown
+
+
+@dataclass
+class Context:
+    doc: object
+    compiled: object
+    x: object = None  # 1×C×H×W image
+    label: int | None = None
+    classes: list | None = None
+
+    def layer(self, node_id: str) -> str:
+        from studio.inspect.network import layer_name, resolve_layer
+        if not node_id:
+            raise InspectError("choose a node")
+        name = layer_name(self.compiled, node_id)
+        resolve_layer(self.compiled.module, name)  # unknown node: an error listing the nodes
+        return name
+
+    def name(self, k) -> str:
+        c = self.classes
+        named = c and 0 <= k < len(c) and str(c[k]) != str(k)  # digits: "9", not "9 9"
+        return f"{k} {c[k]}" if named else str(k)
+
+
+def open_context(inp: LabInput, image: bool = True) -> Context:
+    """Compile the snapshot's network, load its weights and (optionally) pick the image."""
+    from studio.compile.fx import CompileError
+    from studio.inspect.load import dataset_info, open_network, pick_image
+    try:
+        compiled = open_network(inp.doc, inp.network, inp.weights)
+    except CompileError as e:
+        first = e.diagnostics[0] if e.diagnostics else None
+        raise InspectError(f"the network does not compile: {first}") from None
+    ctx = Context(inp.doc, compiled)
+    try:
+        ctx.classes = dataset_info(inp.doc).get("classes")
+    except Exception:  # noqa: BLE001 - class names are a nicety; a missing dataset is not fatal
+        ctx.classes = None
+    if image:
+        ctx.x, ctx.label = pick_image(compiled, inp.doc, inp.image_path or None, inp.sample,
+                                      inp.resize)
+    return ctx
+
+
+def _predicted(ctx, x) -> tuple[int, float]:
+    from studio.inspect.network import predict
+    (k,), (p,) = predict(ctx.compiled.module, x)
+    return k, p
+
+
+def attribution(inp: LabInput, method: str, layer: str = "", target: int = -1,
+                alpha: float = 0.5, progress=None) -> LabResult:
+    """Grad-CAM / CAM / saliency / integrated gradients, overlaid on the input."""
+    from studio.inspect import attribution as A
+    from studio.inspect.images import overlay, to_rgb
+    ctx = open_context(inp)
+    m, x, k = ctx.compiled.module, ctx.x, None if target < 0 else target
+    if method == "Grad-CAM":
+        if not layer:
+            raise InspectError("Grad-CAM needs a convolutional layer (a node whose output is "
+                               "N×C×H×W), and this network has none: try Saliency")
+        heat, k = A.grad_cam(m, ctx.layer(layer), x, k)
+    elif method == "CAM":
+        heat, k = A.class_activation_map(m, x, k)
+    elif method == "Saliency":
+        heat, k = A.saliency(m, x, k)
+    elif method == "Integrated gradients":
+        heat, k = A.integrated_gradients(m, x, k)
+    else:
+        raise InspectError(f"unknown method {method!r}")
+    pred, conf = _predicted(ctx, x)
+    rgb = to_rgb(x)
+    return LabResult("attribution", [
+        Picture(rgb, f"input\npredicted {ctx.name(pred)} ({conf:.2f})"),
+        Picture(overlay(rgb, heat, alpha), f"{method}\nexplains class {ctx.name(k)}")],
+        f"{method} for class {ctx.name(k)}", predictions=[(pred, conf)])
+
+
+def maximize(inp: LabInput, layer: str = "", index: int = 0, steps: int = 200,
+             lr: float = 0.05, jitter: int = 2, blur_every: int = 4, l2: float = 1e-3,
+             tv: float = 0.005, start: str = "gray", progress=None) -> LabResult:
+    """The input that class ``index`` (or channel ``index`` of ``layer``) likes most."""
+    from studio.inspect.images import to_rgb
+    from studio.inspect.maximize import Regularizers, maximize as run, start_image
+    ctx = open_context(inp)
+    first = ctx.x if start == "image" else start_image(ctx.x, start)
+    name = ctx.layer(layer) if layer else None
+    reg = Regularizers(jitter=jitter, blur_every=blur_every, l2=l2, tv=tv)
+    r = run(ctx.compiled.module, first, index, name, steps, lr, reg, progress=progress)
+    what = f"channel {index} of {layer}" if name else f"class {ctx.name(index)}"
+    tail = " (cancelled)" if r.cancelled else ""
+    return LabResult("maximize", [
+        Picture(to_rgb(first), "start"),
+        Picture(to_rgb(r.image), f"{what}{tail}\n{r.start_value:.2f} → {r.final_value:.2f}")],
+        f"maximized {what}: {r.start_value:.3f} → {r.final_value:.3f}{tail}", r.cancelled)
+
+
+def attack(inp: LabInput, mode: str = "PGD", epsilon: float = 0.05, steps: int = 30,
+           norm: str = "Linf", target: int = 0, progress=None) -> LabResult:
+    """FGSM / PGD away from the prediction, or the smallest PGD perturbation to class k."""
+    from studio.inspect import adversarial as A
+    from studio.inspect.images import signed_rgb, to_rgb
+    ctx = open_context(inp)
+    m, x = ctx.compiled.module, ctx.x
+    if mode == "Targeted":
+        r = A.smallest_targeted(m, x, target, norm, steps=steps, progress=progress)
+    elif mode == "FGSM":
+        r = A.fgsm(m, x, epsilon)
+    elif mode == "PGD":
+        r = A.pgd(m, x, epsilon, steps, norm=norm)
+    else:
+        raise InspectError(f"unknown attack {mode!r}")
+    amp = 0.5 / max(r.linf, 1e-12)
+    verdict = "cancelled" if r.cancelled else "succeeded" if r.success else "failed"
+    return LabResult("attack", [
+        Picture(to_rgb(r.original), f"original\n{ctx.name(r.original_class)} "
+                                    f"({r.original_confidence:.2f})"),
+        Picture(signed_rgb(r.perturbation), f"perturbation ×{amp:.0f}\nLinf {r.linf:.3f} "
+                                            f"L2 {r.l2:.3f}"),
+        Picture(to_rgb(r.adversarial), f"result\n{ctx.name(r.adversarial_class)} "
+                                       f"({r.adversarial_confidence:.2f})")],
+        f"{mode} attack {verdict}: {ctx.name(r.original_class)} → "
+        f"{ctx.name(r.adversarial_class)}", r.cancelled,
+        predictions=[(r.original_class, r.original_confidence),
+                     (r.adversarial_class, r.adversarial_confidence)])
+
+
+def invert(inp: LabInput, layer: str = "", steps: int = 300, tv: float = 0.02,
+           progress=None) -> LabResult:
+    """Reconstruct the input from ``layer``'s features."""
+    from studio.inspect.images import to_rgb
+    from studio.inspect.inversion import invert as run
+    ctx = open_context(inp)
+    r = run(ctx.compiled.module, ctx.layer(layer), ctx.x, steps, tv=tv, progress=progress)
+    tail = " (cancelled)" if r.cancelled else ""
+    return LabResult("invert", [
+        Picture(to_rgb(ctx.x), "input"),
+        Picture(to_rgb(r.image), f"from {layer}{tail}\nfeature loss {r.final_value:.3f}")],
+        f"inverted {layer}: feature loss {r.start_value:.3f} → {r.final_value:.3f}{tail}",
+        r.cancelled)
+
+
+def bundled(name: str) -> str:
+    from importlib import resources
+    return str(resources.files("studio.resources") / name)
+
+
+def style(inp: LabInput, content: str = "", style_image: str = "", steps: int = 150,
+          progress=None) -> LabResult:
+    """Gatys style transfer on the network's conv layers (bundled images by default)."""
+    from studio.inspect.images import load_image, to_rgb
+    from studio.inspect.load import image_spec
+    from studio.inspect.style import default_layers, style_transfer
+    ctx = open_context(inp, image=False)
+    m = ctx.compiled.module
+    channels = image_spec(ctx.compiled)[0]
+    c = load_image(content or bundled("sample_content.png"), channels)
+    s = load_image(style_image or bundled("sample_style.png"), channels)
+    style_layers, content_layer = default_layers(m, c)
+    r = style_transfer(m, c, s, style_layers, content_layer, steps, progress=progress)
+    tail = " (cancelled)" if r.cancelled else ""
+    return LabResult("style", [
+        Picture(to_rgb(c), "content"), Picture(to_rgb(s), "style"),
+        Picture(to_rgb(r.image), f"result{tail}\nstyle loss {r.start_value:.3g} → "
+                                 f"{r.final_value:.3g}")],
+        f"style transfer ({', '.join(style_layers)} / {content_layer}){tail}", r.cancelled)
+
+
+def tsne(inp: LabInput, layer: str = "", count: int = 300, perplexity: float = 30.0,
+         progress=None) -> LabResult:
+    """t-SNE of ``layer``'s outputs over ``count`` validation samples."""
+    from studio.inspect.embeddings import layer_outputs, tsne as run
+    from studio.inspect.load import dataset_samples
+    ctx = open_context(inp, image=False)
+    data = dataset_samples(ctx.doc, count)
+    name = ctx.layer(layer)
+    inputs = data.inputs.float() if data.inputs.is_floating_point() else data.inputs
+    share = (lambda f: progress(0.5 * f)) if progress else None  # noqa: E731
+    feats = layer_outputs(ctx.compiled.module, name, inputs, progress=share)
+    if progress is not None and progress(0.5) is False:
+        return LabResult("tsne", summary="t-SNE cancelled", cancelled=True)
+    points = run(feats, perplexity)
+    labels = (data.labels.numpy().astype(int) if data.labels is not None
+              and data.labels.dim() == 1 else None)
+    return LabResult("tsne", summary=f"t-SNE of {layer} over {len(points)} samples",
+                     points=points, labels=labels, names=data.classes)
+
+
+def words(inp: LabInput, word: str = "", analogy: str = "", count: int = 8,
+          progress=None) -> LabResult:
+    """Nearest words of ``word`` and the analogy ``A:B:C`` in the first Embedding's vectors."""
+    import torch
+
+    from studio.inspect import embeddings as E
+    from studio.inspect.load import dataset_info
+    word, analogy = word.strip(), analogy.strip()
+    if not word and not analogy:
+        raise InspectError("type a word, or an analogy A:B:C")
+    ctx = open_context(inp, image=False)
+    layer, weight = E.embedding_weight(ctx.compiled.module)
+    vocab = dataset_info(ctx.doc).get("vocab")
+    if not vocab:
+        raise InspectError("the document's dataset has no vocabulary")
+    if len(vocab) != len(weight):
+        raise InspectError(f"the vocabulary has {len(vocab)} words but {layer!r} has "
+                           f"{len(weight)} rows")
+    lines, shown = [], []
+    if word:
+        found = E.nearest_words(weight, vocab, word, count)
+        lines.append(f"{word}: " + ", ".join(f"{w} ({s:.2f})" for w, s in found))
+        shown = [word, *(w for w, _ in found)]
+    if analogy:
+        parts = [p.strip() for p in analogy.split(":")]
+        if len(parts) != 3 or not all(parts):
+            raise InspectError(f"an analogy is A:B:C (A is to B as C is to ?), got {analogy!r}")
+        found = E.analogy(weight, vocab, *parts, k=count)
+        lines.append(f"{parts[0]} : {parts[1]} :: {parts[2]} : " +
+                     ", ".join(f"{w} ({s:.2f})" for w, s in found))
+        shown = shown or [*parts, *(w for w, _ in found)]
+    shown = list(dict.fromkeys(shown))
+    vectors = weight[torch.tensor([vocab.index(w) for w in shown])].float().numpy()
+    picture = E.labelled_scatter(E.project_2d(vectors), shown, size=320)
+    return LabResult("words", [Picture(picture, "word vectors (PCA)")],
+                     f"{len(shown)} word vectors of {layer}", lines=lines)
+
+
+TOOLS = {"attribution": attribution, "maximize": maximize, "attack": attack, "invert": invert,
+         "style": style, "tsne": tsne, "words": words}
