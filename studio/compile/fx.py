@@ -217,9 +217,11 @@ def _class_name(scope: str) -> str:
 
 
 def compile_network(doc: Document, network: str = "model", variables: dict | None = None, *,
-                    training: bool = False, seed: int | None = None) -> Compiled:
-    """Compile one network of ``doc``; raises :class:`CompileError` with its diagnostics."""
-    inference = ShapeInference()
+                    training: bool = False, seed: int | None = None,
+                    inference: ShapeInference | None = None) -> Compiled:
+    """Compile one network of ``doc``; raises :class:`CompileError` with its diagnostics.
+    Pass the editor's ``inference`` to reuse its cached shapes."""
+    inference = inference or ShapeInference()
     diagnostics, shapes, variables = validate_network(doc, network, variables, inference)
     errors = [d for d in diagnostics if d.severity == ERROR]
     if errors:

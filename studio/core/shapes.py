@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass, field
 
 import networkx as nx
-import torch
 
 import nodes
 from nodes.base import BLOCK, BLOCK_INPUT, BLOCK_OUTPUT, INPUT, OUTPUT, TARGET, TensorSpec
@@ -19,6 +18,7 @@ from studio.core.diagnostics import ERROR, Diagnostic
 from studio.core.document import Document, Graph
 from studio.core.meta import infer_node, stand_in, trim
 from studio.core.ports import block_ports, node_ports
+from studio.core.threads import single_threaded
 
 BATCH = 2  # the batch size used for inference; displayed as the symbol N
 
@@ -84,16 +84,8 @@ class ShapeInference:
     def infer(self, doc: Document, scope: str, variables: dict | None = None,
               block_inputs: dict | None = None) -> NetworkShapes:
         """Shapes of the graph ``scope`` under ``variables`` (default: the document's)."""
-        threads = torch.get_num_threads()
-        if threads == 1:
+        with single_threaded():  # the stand-in runs are tiny: see studio.core.threads
             return self._infer(doc, scope, variables, block_inputs)
-        # the stand-in runs are tiny: a thread pool only adds wake-up latency (7 ms instead of
-        # 0.1 ms per batch norm on a busy 2-core machine)
-        torch.set_num_threads(1)
-        try:
-            return self._infer(doc, scope, variables, block_inputs)
-        finally:
-            torch.set_num_threads(threads)
 
     def _infer(self, doc, scope, variables, block_inputs) -> NetworkShapes:
         graph = doc.graph(scope)

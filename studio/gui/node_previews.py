@@ -53,6 +53,7 @@ class NodePreviews(QObject):
         self.thumbnails: dict = {}  # node id -> (H, W, 3) uint8 shown
         self.items: dict[str, QGraphicsPixmapItem] = {}
         self.note = ""  # why the last refresh was skipped or fell back, for tests and tips
+        self._cache = None  # (what the network computes, its compiled module with weights)
         self.action = QAction("Node &previews", parent)
         self.action.setCheckable(True)
         self.action.toggled.connect(self.set_enabled)
@@ -83,6 +84,7 @@ class NodePreviews(QObject):
         for item in self.items.values():
             _drop(item)
         self.items, self.thumbnails = {}, {}
+        self._cache = None  # do not hold a (possibly large) network while previews are off
 
     @guarded
     def refresh(self) -> None:
@@ -98,15 +100,50 @@ class NodePreviews(QObject):
         if any(d.severity == ERROR for d in session.shapes.diagnostics):
             self.note = "skipped: the network has errors"
             return
-        from studio.compile.fx import CompileError, compile_network
+        from studio.compile.fx import CompileError
+        from studio.core.threads import single_threaded
         from studio.inspect.preview import preview_outputs
         try:
-            compiled = compile_network(session.doc, session.scope, None, seed=0)
+            compiled = self._compiled()
         except CompileError:
             self.note = "skipped: the network does not compile"
             return
-        self.note = self._load_weights(compiled)
-        self.show(preview_outputs(compiled, probe_for(compiled), SIZE))
+        with single_threaded():  # one small forward: a thread pool only adds latency
+            self.show(preview_outputs(compiled, probe_for(compiled), SIZE))
+
+    def _compiled(self):
+        """The compiled network with the chosen weights, rebuilt only when what it computes
+        changed: moving nodes, renaming or selecting refreshes nothing but the pictures."""
+        import json
+
+        from studio.compile.fx import compile_network
+        session = self.session
+        weights = self._weights_key()
+        key = json.dumps([session.scope, session.doc.variables, weights,
+                          {k: v.to_json() for k, v in session.doc.blocks.items()},
+                          [(n.id, n.type, n.params) for n in session.graph.nodes.values()],
+                          [e.to_json() for e in session.graph.edges]], sort_keys=True,
+                         default=str)
+        if self._cache is None or self._cache[0] != key:
+            compiled = compile_network(session.doc, session.scope, None, seed=0,
+                                       inference=session.inference)
+            self.note = self._load_weights(compiled)
+            self._cache = (key, compiled)
+        return self._cache[1]
+
+    def _weights_key(self):
+        """Which weights file the Lab has chosen, and its modification time (None: initial)."""
+        import os
+        try:
+            path = self.lab.weights() if self.lab is not None else None
+        except ValueError:
+            return None
+        if not path:
+            return None
+        try:
+            return [str(path), os.stat(path).st_mtime_ns]
+        except OSError:
+            return [str(path), None]
 
     def _load_weights(self, compiled) -> str:
         """The Lab's weights when they fit this network; the initial ones otherwise."""
