@@ -13,7 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter,
+                               QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox,
+                               QSplitter,
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from studio.gui import lab_tools
@@ -280,7 +281,11 @@ def install_lab(window) -> LabPanel:
     panel = LabPanel(window.session, window)
     dock = QDockWidget("Lab", window)
     dock.setObjectName("Lab")
-    dock.setWidget(panel)
+    scroll = QScrollArea()  # the tools' forms are tall: scroll rather than squeeze the canvas
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.NoFrame)
+    scroll.setWidget(panel)
+    dock.setWidget(scroll)
     window.addDockWidget(Qt.BottomDockWidgetArea, dock)
     window.tabifyDockWidget(window.problems_dock, dock)
     window.problems_dock.raise_()

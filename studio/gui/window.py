@@ -12,6 +12,7 @@ from studio.gui.code_panel import CodePanel
 from studio.gui.edit_actions import EditActions
 from studio.gui.file_actions import FileActions
 from studio.gui.inspector import Inspector
+from studio.gui.minimap import Minimap
 from studio.gui.palette import Palette
 from studio.gui.panels import ProblemsList, SummaryTable
 from studio.gui.quickadd import QuickAdd
@@ -37,6 +38,7 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self.session = Session(self)
         self.scene = GraphScene(self.session, self)
         self.view = GraphView(self.scene)
+        self.minimap = Minimap(self.view)  # an overview in the canvas corner (View > Minimap)
         self.crumbs = QHBoxLayout()
         centre = QWidget()
         column = QVBoxLayout(centre)
@@ -64,8 +66,6 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
         self.tabifyDockWidget(self.problems_dock, self.code_dock)
         self.problems_dock.raise_()
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 330], Qt.Horizontal)
-        self.resizeDocks([self.problems_dock], [190], Qt.Vertical)
         self._build_menus()
         self._build_training()
         from studio.gui.lab import install_lab  # the Lab dock and View > Node previews
@@ -74,6 +74,10 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self.autosave = files.Autosave(self.session, parent=self)
         self.statusBar().showMessage("Ready")
         self.resize(1500, 900)
+        # after every dock exists: the Lab and Dashboard tabs would otherwise claim half the
+        # height, and the canvas is what people come for
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 330], Qt.Horizontal)
+        self.resizeDocks([self.problems_dock], [200], Qt.Vertical)
 
     def _dock(self, title, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -122,6 +126,10 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self._action(m, "&Frame selection or all", self.view.frame)
         self._action(m, "Zoom &in", lambda: self.view.zoom_by(1.25), QKeySequence.ZoomIn)
         self._action(m, "Zoom &out", lambda: self.view.zoom_by(0.8), QKeySequence.ZoomOut)
+        self.minimap_action = self._action(
+            m, "&Minimap", lambda: self.minimap.setVisible(self.minimap_action.isChecked()), "M")
+        self.minimap_action.setCheckable(True)
+        self.minimap_action.setChecked(True)
         m.addSeparator()
         self._action(m, "&Dark theme", lambda: self.set_theme("dark"))
         self._action(m, "&Light theme", lambda: self.set_theme("light"))

@@ -1,0 +1,126 @@
+"""An overview of the whole graph in a corner of the canvas; click or drag in it to move there.
+
+The scene is rendered into a cached pixmap only when it changes (throttled), so scrolling and
+zooming the main view only repaint a small widget with the pixmap and the visible rectangle.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QWidget
+
+SIZE = (220, 140)
+MARGIN = 12
+
+
+class Minimap(QWidget):
+    def __init__(self, view):
+        super().__init__(view)
+        self.view = view
+        self.setFixedSize(*SIZE)
+        self.setCursor(Qt.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the canvas (View > Minimap, M)")
+        self._pixmap = QPixmap()
+        self._world = QRectF()  # the scene rectangle the pixmap shows
+        self._render_timer = QTimer(self, singleShot=True, interval=250)
+        self._render_timer.timeout.connect(self._render)
+        view.scene().changed.connect(self._scene_changed)
+        view.horizontalScrollBar().valueChanged.connect(self.update)
+        view.verticalScrollBar().valueChanged.connect(self.update)
+        view.viewport().installEventFilter(self)
+        self._place()
+
+    def _scene_changed(self, _regions) -> None:
+        if self._pixmap.isNull():
+            self._render()  # first picture at once; later ones coalesced
+        else:
+            self._render_timer.start()
+
+    # ---- geometry -----------------------------------------------------------------------
+    def _place(self) -> None:
+        viewport = self.view.viewport()
+        self.move(viewport.width() - SIZE[0] - MARGIN, viewport.height() - SIZE[1] - MARGIN)
+
+    def eventFilter(self, obj, event):
+        try:
+            if event.type() == event.Type.Resize:
+                self._place()
+            elif event.type() == event.Type.Paint:
+                self.update()  # zoom changes repaint the viewport but move no scroll bar
+        except Exception:  # never let an exception escape a Qt override (PySide6 6.11 GC crash)
+            pass
+        return False
+
+    def _to_map(self, point: QPointF) -> QPointF:
+        scale = self._scale()
+        return QPointF((point.x() - self._world.left()) * scale + self._offset().x(),
+                       (point.y() - self._world.top()) * scale + self._offset().y())
+
+    def _to_scene(self, point: QPointF) -> QPointF:
+        scale = self._scale() or 1.0
+        return QPointF((point.x() - self._offset().x()) / scale + self._world.left(),
+                       (point.y() - self._offset().y()) / scale + self._world.top())
+
+    def _scale(self) -> float:
+        if self._world.isEmpty():
+            return 0.0
+        return min((SIZE[0] - 8) / self._world.width(), (SIZE[1] - 8) / self._world.height())
+
+    def _offset(self) -> QPointF:
+        scale = self._scale()
+        return QPointF((SIZE[0] - self._world.width() * scale) / 2,
+                       (SIZE[1] - self._world.height() * scale) / 2)
+
+    # ---- rendering ----------------------------------------------------------------------
+    def _render(self) -> None:
+        nodes = list(getattr(self.view.scene(), "nodes", {}).values())
+        if not nodes:
+            self._world, self._pixmap = QRectF(), QPixmap()
+            self.update()
+            return
+        world = nodes[0].sceneBoundingRect()
+        for item in nodes[1:]:
+            world = world.united(item.sceneBoundingRect())
+        self._world = world.adjusted(-40, -40, 40, 40)
+        scale = self._scale()
+        size = (self._world.size() * scale).toSize()
+        pixmap = QPixmap(max(1, size.width()), max(1, size.height()))
+        pixmap.fill(Qt.transparent)
+        painter = QPainter(pixmap)
+        self.view.scene().render(painter, QRectF(pixmap.rect()), self._world)
+        painter.end()
+        self._pixmap = pixmap
+        self.update()
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(20, 22, 26, 215))
+        painter.setPen(QPen(QColor(90, 96, 110), 1))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        if self._pixmap.isNull():
+            painter.end()
+            return
+        painter.drawPixmap(self._offset(), self._pixmap)
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        top_left, bottom_right = self._to_map(visible.topLeft()), self._to_map(visible.bottomRight())
+        painter.setPen(QPen(QColor(120, 180, 255), 1.5))
+        painter.setBrush(QColor(120, 180, 255, 40))
+        painter.drawRect(QRectF(top_left, bottom_right).intersected(QRectF(self.rect())))
+        painter.end()
+
+    # ---- navigation ---------------------------------------------------------------------
+    def mousePressEvent(self, event):
+        self._go(event.position())
+
+    def mouseMoveEvent(self, event):
+        if event.buttons() & Qt.LeftButton:
+            self._go(event.position())
+
+    def _go(self, point: QPointF) -> None:
+        if not self._world.isEmpty():
+            self.view.centerOn(self._to_scene(point))
+            self.update()
+
+    def visible_scene_rect(self) -> QRectF:
+        """The part of the scene the main view shows (what the blue rectangle marks)."""
+        return self.view.mapToScene(self.view.viewport().rect()).boundingRect()
