@@ -93,6 +93,8 @@ def main() -> int:
     run(app, lab, "attack", mode="Targeted", target=0, steps=20)
     lab.grab().save(str(out / "lab-attack.png"))
     run(app, lab, "tsne", count=400, layer="gap")
+    lab.scatter.show_sample(4)  # as if the mouse rested on a point: its picture shows below
+    settle(app)
     lab.grab().save(str(out / "lab-tsne.png"))
     run(app, lab, "maximize", index=1, steps=150)
     lab.grab().save(str(out / "lab-maximize.png"))

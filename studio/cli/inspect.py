@@ -75,7 +75,7 @@ def add_parsers(sub) -> None:
     _common(p)
     p.add_argument("--content", metavar="FILE", help="content image (default: bundled sample)")
     p.add_argument("--style", metavar="FILE", help="style image (default: bundled sample)")
-    p.add_argument("--vgg", choices=("vgg16", "vgg19"),
+    p.add_argument("--vgg", choices=("vgg11", "vgg16", "vgg19"),
                    help="use torchvision's ImageNet VGG when its weights are in the local cache")
     p.add_argument("--style-layers", help="comma-separated nodes (default: spread over depth)")
     p.add_argument("--content-layer", help="node (default: one past half way)")

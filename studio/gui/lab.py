@@ -70,7 +70,7 @@ class LabPanel(QWidget):
             self.tool.addItem(title, key)
             self.forms[key] = ToolForm(fields)
             self.pages.addWidget(self.forms[key])
-        self.tool.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        self.tool.currentIndexChanged.connect(self._tool_changed)
         column.addWidget(QLabel("<b>Tool</b>"))
         column.addWidget(self.tool)
         column.addWidget(self.pages)
@@ -105,6 +105,11 @@ class LabPanel(QWidget):
         outer.addWidget(split)
 
     # ---- choices -------------------------------------------------------------------------
+    @guarded
+    def _tool_changed(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        self.pages.currentWidget().refresh_choices()  # a VGG file may have been cached since
+
     def select_tool(self, key: str) -> ToolForm:
         self.tool.setCurrentIndex(self.tool.findData(key))
         return self.forms[key]
@@ -227,7 +232,8 @@ class LabPanel(QWidget):
         text = result.summary + "".join(f"\n{line}" for line in result.lines)
         self._status(text)
         if result.points is not None:
-            self.scatter.show_points(result.points, result.labels, result.names)
+            self.scatter.show_points(result.points, result.labels, result.names,
+                                     result.samples)
             self.views.setCurrentWidget(self.scatter)
         else:
             self.pictures.show_pictures(result.pictures)

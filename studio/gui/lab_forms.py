@@ -3,23 +3,29 @@
 Each tool is a list of :class:`Field` (name = the keyword of its function in
 :mod:`studio.gui.lab_tools`, kind -> widget). Layer fields list the nodes of the network on
 view, refreshed after each edit: ``spatial`` fields only nodes whose output is a feature map
-(N×C×H×W), ``optional`` ones start with an entry meaning "the class logits".
+(N×C×H×W), ``optional`` ones start with an entry meaning "the class logits". A ``features``
+field offers the network on the canvas and torchvision's pretrained VGGs that are already in
+the local torch hub cache (never downloaded), re-read each time the tool is shown.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QPushButton, QSpinBox, QWidget)
 
 LOGITS = "(class logits)"
+THIS_NETWORK = "this network"
+NO_VGG = "(no pretrained VGG in the local cache)"
 
 
 @dataclass
 class Field:
     name: str
     label: str
-    kind: str  # choice | int | float | class | spatial | layer | optional | file | text
+    kind: str  # choice | int | float | class | spatial | layer | optional | file | text | features
     default: object = None
     options: tuple = ()
     low: float = 0
@@ -59,7 +65,17 @@ TOOLS = [
     ("style", "Style transfer", [
         Field("content", "Content image", "file", tip="empty: the bundled sample_content.png"),
         Field("style_image", "Style image", "file", tip="empty: the bundled sample_style.png"),
+        Field("network", "Feature network", "features"),  # tooltip: fill_feature_networks
         Field("steps", "Steps", "int", 150, low=1, high=2000)]),
+    ("interpolate", "Feature interpolation", [
+        Field("source", "From class", "int", 0, high=4095,
+              tip="the attribute the input has: mean features of this class's samples"),
+        Field("target", "Towards class", "int", 1, high=4095,
+              tip="the attribute to move towards (Upchurch et al. 2017)"),
+        Field("alpha", "Strength", "float", 1.0, low=0, high=10, step=0.25,
+              tip="how far along the attribute direction: 0 = reconstruct the input"),
+        Field("steps", "Steps", "int", 200, low=1, high=5000),
+        Field("tv", "Total variation", "float", 0.05, high=1, step=0.01)]),
     ("tsne", "t-SNE", [
         Field("layer", "Node", "layer"),
         Field("count", "Samples", "int", 300, low=5, high=5000),
@@ -127,12 +143,21 @@ class ToolForm(QWidget):
             w.setValue(float(f.default))
         elif f.kind in ("spatial", "layer", "optional"):
             w = QComboBox()
+        elif f.kind == "features":
+            w = QComboBox()
+            fill_feature_networks(w)
         elif f.kind == "file":
             w = FileField(f.tip)
         else:
             w = QLineEdit(str(f.default or ""))
             w.setPlaceholderText(f.tip)
         return w
+
+    def refresh_choices(self) -> None:
+        """Re-read which pretrained networks are cached (a file may have arrived since)."""
+        for f in self.fields:
+            if f.kind == "features":
+                fill_feature_networks(self.widgets[f.name])
 
     def set_layers(self, spatial: list[str], every: list[str]) -> None:
         """Refill the layer combos, keeping each one's choice when it still exists."""
@@ -173,7 +198,7 @@ class ToolForm(QWidget):
             w = self.widgets[f.name]
             if isinstance(w, QComboBox):
                 text = w.currentText()
-                out[f.name] = "" if text == LOGITS else text
+                out[f.name] = "" if text in (LOGITS, THIS_NETWORK, NO_VGG) else text
             elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
                 out[f.name] = w.value()
             elif isinstance(w, FileField):
@@ -181,3 +206,26 @@ class ToolForm(QWidget):
             else:
                 out[f.name] = w.text()
         return out
+
+
+def fill_feature_networks(combo: QComboBox) -> None:
+    """"this network" plus the cached VGGs; when none is cached a disabled line says so and
+    the tooltip names the folder torchvision would read them from."""
+    from studio.inspect.style import cached_vggs, vgg_cache_folder
+    current, cached = combo.currentText(), cached_vggs()
+    items = [THIS_NETWORK, *(cached or [NO_VGG])]
+    tip = (f"whose features define style and content. Pretrained ImageNet VGG weights are "
+           f"read from {vgg_cache_folder()} (torchvision's cache; $TORCH_HOME moves it); "
+           f"NetStudio never downloads them")
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(items)
+    if not cached:
+        item = combo.model().item(1) if isinstance(combo.model(), QStandardItemModel) else None
+        if item is not None:
+            item.setEnabled(False)
+    for i in range(1, combo.count()):
+        combo.setItemData(i, tip, Qt.ToolTipRole)
+    combo.setToolTip(tip)
+    combo.setCurrentText(current if current in cached else THIS_NETWORK)
+    combo.blockSignals(False)

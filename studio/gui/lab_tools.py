@@ -42,6 +42,7 @@ class LabResult:
     names: list | None = None  # class names
     lines: list = field(default_factory=list)  # word neighbours: text rows
     predictions: list = field(default_factory=list)  # (class, confidence) pairs shown
+    samples: np.ndarray | None = None  # t-SNE of images: (N, H, W, 3) uint8, shown on hover
 
 
 @dataclass
@@ -190,24 +191,63 @@ def bundled(name: str) -> str:
 
 
 def style(inp: LabInput, content: str = "", style_image: str = "", steps: int = 150,
-          progress=None) -> LabResult:
-    """Gatys style transfer on the network's conv layers (bundled images by default)."""
+          network: str = "", progress=None) -> LabResult:
+    """Gatys style transfer on the network's conv layers, or on a cached pretrained VGG's
+    (``network`` = "vgg19", ...); bundled images by default."""
     from studio.inspect.images import load_image, to_rgb
     from studio.inspect.load import image_spec
-    from studio.inspect.style import default_layers, style_transfer
-    ctx = open_context(inp, image=False)
-    m = ctx.compiled.module
-    channels = image_spec(ctx.compiled)[0]
+    from studio.inspect.style import cached_vgg, default_layers, style_transfer
+    if network:
+        m, style_layers, content_layer = cached_vgg(network)
+        channels = 3
+    else:
+        ctx = open_context(inp, image=False)
+        m = ctx.compiled.module
+        channels = image_spec(ctx.compiled)[0]
     c = load_image(content or bundled("sample_content.png"), channels)
     s = load_image(style_image or bundled("sample_style.png"), channels)
-    style_layers, content_layer = default_layers(m, c)
+    if not network:
+        style_layers, content_layer = default_layers(m, c)
     r = style_transfer(m, c, s, style_layers, content_layer, steps, progress=progress)
     tail = " (cancelled)" if r.cancelled else ""
     return LabResult("style", [
         Picture(to_rgb(c), "content"), Picture(to_rgb(s), "style"),
         Picture(to_rgb(r.image), f"result{tail}\nstyle loss {r.start_value:.3g} → "
                                  f"{r.final_value:.3g}")],
-        f"style transfer ({', '.join(style_layers)} / {content_layer}){tail}", r.cancelled)
+        f"style transfer on {network or 'this network'} ({', '.join(style_layers)} / "
+        f"{content_layer}){tail}", r.cancelled)
+
+
+def interpolate(inp: LabInput, source: int = 0, target: int = 1, alpha: float = 1.0,
+                steps: int = 200, tv: float = 0.05, progress=None) -> LabResult:
+    """Deep feature interpolation (Upchurch 2017): the input moved from class ``source``'s mean
+    features towards class ``target``'s, on the last two feature maps, then reconstructed."""
+    from studio.inspect.images import to_rgb
+    from studio.inspect.load import dataset_samples
+    from studio.inspect.style import default_layers, feature_interpolation
+    ctx = open_context(inp)
+    data = dataset_samples(ctx.doc, 400)
+    if data.labels is None or data.labels.dim() != 1:
+        raise InspectError("feature interpolation needs a dataset with one label per sample")
+    sets = [data.inputs[data.labels == k].float()[:64] for k in (source, target)]
+    for k, samples in zip((source, target), sets):
+        if len(samples) == 0:
+            raise InspectError(f"no samples of class {ctx.name(k)} in the first "
+                               f"{len(data.inputs)} of the dataset")
+    m = ctx.compiled.module
+    layers = default_layers(m, ctx.x)[0][-2:]  # deep features carry attributes (the paper)
+    r = feature_interpolation(m, ctx.x, sets[0], sets[1], layers, alpha, steps, tv=tv,
+                              progress=progress)
+    before, after = _predicted(ctx, ctx.x), _predicted(ctx, r.image)
+    tail = " (cancelled)" if r.cancelled else ""
+    move = f"{ctx.name(source)} → {ctx.name(target)}"
+    return LabResult("interpolate", [
+        Picture(to_rgb(ctx.x), f"original\n{ctx.name(before[0])} ({before[1]:.2f})"),
+        Picture(to_rgb(r.image), f"towards {ctx.name(target)}{tail}\n"
+                                 f"{ctx.name(after[0])} ({after[1]:.2f})")],
+        f"feature interpolation {move} ×{alpha:g} on {', '.join(layers)}: feature distance "
+        f"{r.start_value:.3g} → {r.final_value:.3g}{tail}", r.cancelled,
+        predictions=[before, after])
 
 
 def tsne(inp: LabInput, layer: str = "", count: int = 300, perplexity: float = 30.0,
@@ -227,7 +267,17 @@ def tsne(inp: LabInput, layer: str = "", count: int = 300, perplexity: float = 3
     labels = (data.labels.numpy().astype(int) if data.labels is not None
               and data.labels.dim() == 1 else None)
     return LabResult("tsne", summary=f"t-SNE of {layer} over {len(points)} samples",
-                     points=points, labels=labels, names=data.classes)
+                     points=points, labels=labels, names=data.classes,
+                     samples=_thumbnails(inputs))
+
+
+def _thumbnails(inputs) -> np.ndarray | None:
+    """Image samples (N×C×H×W, C = 1 or 3) as RGB for the hover preview; None otherwise
+    (token sequences, tables: the hover names them without a picture)."""
+    from studio.inspect.images import to_rgb
+    if inputs.dim() != 4 or inputs.shape[1] not in (1, 3) or not inputs.is_floating_point():
+        return None
+    return np.stack([to_rgb(x) for x in inputs])
 
 
 def words(inp: LabInput, word: str = "", analogy: str = "", count: int = 8,
@@ -269,4 +319,4 @@ def words(inp: LabInput, word: str = "", analogy: str = "", count: int = 8,
 
 
 TOOLS = {"attribution": attribution, "maximize": maximize, "attack": attack, "invert": invert,
-         "style": style, "tsne": tsne, "words": words}
+         "style": style, "interpolate": interpolate, "tsne": tsne, "words": words}

@@ -1,5 +1,8 @@
 """How the Lab shows results: a strip of captioned pictures, a t-SNE scatter with hover, text.
 
+Hovering a t-SNE point shows that sample's picture (when the samples are images), its index
+and label in the panel under the plot, so clusters can be read as "which inputs land here".
+
 Pictures arrive at the network's resolution (32×32 for the digits) and are enlarged by an
 integer factor without smoothing, so every input pixel stays a visible square.
 """
@@ -11,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from studio.gui.guard import guarded
 from studio.inspect.images import PALETTE
 
 
@@ -68,7 +72,9 @@ class PictureStrip(QWidget):
 
 
 class ScatterView(QWidget):
-    """t-SNE points, one scatter item per class (for the legend); hover names the sample."""
+    """t-SNE points, one scatter item per class (for the legend); hover shows the sample."""
+
+    PREVIEW = 96  # px: a 32×32 sample enlarged ×3
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -78,18 +84,25 @@ class ScatterView(QWidget):
         self.plot.hideAxis("bottom")
         self.legend = self.plot.addLegend(offset=(-10, 10))
         self.hover = QLabel("hover a point to see its sample")
+        self.preview = QLabel()  # the hovered sample's picture
+        self.preview.setFixedSize(self.PREVIEW, self.PREVIEW)
+        self.preview.setAlignment(Qt.AlignCenter)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.plot, 1)
-        column.addWidget(self.hover)
+        column.addLayout(_hbox(self.preview, self.hover))
         self.items: list[pg.ScatterPlotItem] = []
-        self.labels, self.names = None, None
+        self.labels, self.names, self.samples = None, None, None
+        self.shown: int | None = None  # index of the sample in the preview
 
-    def show_points(self, points: np.ndarray, labels=None, names=None) -> None:
+    def show_points(self, points: np.ndarray, labels=None, names=None, samples=None) -> None:
         self.plot.clear()
         self.legend.clear()
         self.items = []
-        self.labels, self.names = labels, names
+        self.labels, self.names, self.samples = labels, names, samples
+        self.shown = None
+        self.preview.clear()
+        self.hover.setText("hover a point to see its sample")
         groups = np.zeros(len(points), int) if labels is None else np.asarray(labels)
         for k in sorted(set(groups.tolist())):
             index = np.flatnonzero(groups == k)
@@ -117,9 +130,28 @@ class ScatterView(QWidget):
             text += f" · label {self.label_of(int(self.labels[index]))}"
         return text
 
+    def show_sample(self, index: int) -> None:
+        """Name sample ``index`` and show its picture (when the samples are images)."""
+        self.hover.setText(self.describe(index))
+        self.shown = index
+        if self.samples is not None:
+            self.preview.setPixmap(to_pixmap(self.samples[index], self.PREVIEW))
+        else:
+            self.preview.clear()
+
+    @guarded
     def _hovered(self, _item, points, _event) -> None:
-        try:
-            if len(points):
-                self.hover.setText(self.describe(int(points[0].data())))
-        except Exception as e:  # noqa: BLE001 - a slot must not raise into Qt
-            self.hover.setText(f"hover: {e}")
+        if len(points):
+            self.show_sample(int(points[0].data()))
+
+    def report_error(self, text: str) -> None:  # for @guarded
+        self.hover.setText(f"hover: {text}")
+
+
+def _hbox(*widgets) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        row.addWidget(w)
+    row.addStretch()
+    return row

@@ -153,6 +153,8 @@ def default_layers(model: nn.Module, x: torch.Tensor) -> tuple[list[str], str]:
 # ---- torchvision VGG from the local cache only ---------------------------------------------
 
 VGG_LAYERS = {  # Gatys et al.'s choice: relu1_1 .. relu5_1 for style, relu4_2 for content
+    "vgg11": (["features.1", "features.4", "features.7", "features.12", "features.17"],
+              "features.14"),
     "vgg19": (["features.1", "features.6", "features.11", "features.20", "features.29"],
               "features.22"),
     "vgg16": (["features.1", "features.6", "features.11", "features.18", "features.25"],
@@ -178,9 +180,13 @@ class ImageNetVGG(nn.Module):
 def vgg_cache_file(name: str) -> Path:
     """Where torchvision keeps ``name``'s ImageNet weights in the torch hub cache."""
     import torchvision.models as tvm
-    weights = {"vgg16": tvm.VGG16_Weights.IMAGENET1K_V1,
-               "vgg19": tvm.VGG19_Weights.IMAGENET1K_V1}[name]
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    weights = tvm.get_model_weights(name).IMAGENET1K_V1
+    return vgg_cache_folder() / Path(weights.url).name
+
+
+def vgg_cache_folder() -> Path:
+    """The folder torchvision reads downloaded weights from ($TORCH_HOME/hub/checkpoints)."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
 
 
 def cached_vggs() -> list[str]:
