@@ -22,7 +22,9 @@ class WeightedLoss(nn.Module):
 
     def forward(self, input, target):
         term = getattr(torch.nn.functional, self.function)(input, target, **self.options)
-        return self.loss_weight * term
+        # weight 1 (the usual case): no multiply, which would cost a scalar-to-tensor copy and
+        # a mul forward and backward on every step
+        return term if self.loss_weight == 1 else self.loss_weight * term
 
     def extra_repr(self):
         options = "".join(f", {k}={v!r}" for k, v in self.options.items())

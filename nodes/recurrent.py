@@ -29,8 +29,10 @@ class Recurrent(nn.Module):
         sequence, hidden = self.rnn(x)
         if self.cell == "LSTM":  # (h_n, c_n); decided by cell so torch.fx can trace this
             hidden = hidden[0]
-        # hidden is (layers·dirs, N, H): keep the top layer's directions, put batch first.
-        last = hidden[-self.directions:].transpose(0, 1).flatten(1)
+        # hidden is (layers·dirs, N, H): keep the top layer's directions, put batch first
+        # (one direction: a plain index, one op instead of three every step).
+        last = hidden[-1] if self.directions == 1 else \
+            hidden[-self.directions:].transpose(0, 1).flatten(1)
         return sequence, last
 
     def extra_repr(self):

@@ -108,3 +108,25 @@ def test_unknown_augmentation_is_an_error():
     from studio.train.data.augment import build_transforms
     with pytest.raises(DataError, match="Solarize"):
         build_transforms([{"name": "Solarize"}], True)
+
+
+def test_skipgram_subsampling_drops_frequent_words_and_unknowns():
+    spec = {"name": "text", "level": "word", "mode": "skipgram", "vocab": 500, "window": 2,
+            "count": 10 ** 7}
+    full, sub = load_dataset(spec), load_dataset({**spec, "subsample": 1e-3})
+    vocab = full.info["vocab"]
+    share = lambda d, w: float((d.train.fields["center"] == vocab.index(w)).float().mean())
+    assert len(sub.train) < len(full.train)
+    assert share(sub, "the") < share(full, "the") / 2  # the most frequent word: mostly dropped
+    assert share(sub, "socket") > share(full, "socket")  # a rarer word: a bigger share
+    assert int((sub.train.fields["center"] == 0).sum()) == 0
+
+
+def test_limited_split_keeps_the_fast_field_path():
+    """``--limit`` (a subset of the split subset) gathers whole batches, sample order kept."""
+    data = load_dataset({"name": "digits"}, 0)
+    cut = data.limited(20)
+    assert hasattr(cut.train, "fields")
+    for i in (0, 7, 19):
+        assert torch.equal(cut.train[i]["image"], data.train[i]["image"])
+        assert int(cut.train[i]["label"]) == int(data.train[i]["label"])

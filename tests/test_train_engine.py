@@ -137,3 +137,12 @@ def test_autoencoder_reports_psnr_of_the_reconstruction_not_the_code(tmp_path):
     psnr = result.metrics["val"]["psnr"]
     assert 0 < psnr < 60
     assert any(e["event"] == "samples" for e in _events(tmp_path / "run"))
+
+
+@pytest.mark.parametrize("name", ["lenet5", "conv-autoencoder"])
+def test_epoch_without_a_probe_batch_finishes(name, tmp_path):
+    """snapshot.probe = 0 (no probe batch) used to crash the end of the first epoch."""
+    result = train(_doc(name), {**BASE, "epochs": 1, "snapshot": {"probe": 0}},
+                   out=str(tmp_path / "run"))
+    assert result.status == "finished" and "test" in result.metrics
+    assert not any(e["event"] == "samples" for e in _events(tmp_path / "run"))

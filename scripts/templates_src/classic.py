@@ -55,7 +55,11 @@ def lenet5() -> Document:
                              "61,706 parameters.",
               "source": "LeCun, Bottou, Bengio & Haffner 1998",
               "course": "convolutional networks"},
-        training=classification_training("digits", size="$input_size"))
+        # Tanh + average pooling learns more slowly than ReLU + max pooling on 1,258 training
+        # digits: small shifts and rotations (LeCun's "distortions") lift it past 97 %.
+        training={**classification_training("digits", size="$input_size"), "epochs": 15,
+                  "augment": [{"name": "RandomAffine", "degrees": 10,
+                               "translate": [0.1, 0.1]}]})
     b = GraphBuilder(doc)
     x = b.add("io.Input", shape=[1, "$input_size", "$input_size"], field="image")
     y = b.add("io.Target", shape=[], dtype="int64", field="label", name="label", id="label")

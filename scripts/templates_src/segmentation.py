@@ -41,7 +41,10 @@ def unet() -> Document:
             "padded so the output has the input's size (the paper crops instead); no batch "
             "norm. 31,030,658 parameters in the paper preset.",
             "Ronneberger, Fischer & Brox 2015", "U-Net and skip connections, segmentation"),
-        training=training("segmentation", "shapes", size="$input_size"))
+        # Batch 16 doubles the steps: at batch 32 the shape classes were still confused after
+        # 10 epochs (mIoU 0.5); here they separate around epoch 5 (mIoU 0.99).
+        training=training("segmentation", "shapes", size="$input_size", batch_size=16,
+                          lr=3e-3))
     double = define_block(doc, "double_conv", {"channels": 64},
                           "two padded 3x3 convolutions, each followed by a ReLU")
     conv = ("conv.Conv2d", {"out_channels": "$channels", "kernel_size": 3, "padding": 1})

@@ -30,7 +30,8 @@ def _rows_input(b: Net) -> tuple[str, str]:
     return b.input(["$steps", "$features"], field="sequence"), b.target([], field="label")
 
 
-def _recurrent_classifier(cell: str, title: str, source: str, what: str) -> Document:
+def _recurrent_classifier(cell: str, title: str, source: str, what: str,
+                          **schedule) -> Document:
     doc = Document(
         variables=dict(ROWS), presets=presets(ROWS),
         meta=describe(
@@ -39,7 +40,7 @@ def _recurrent_classifier(cell: str, title: str, source: str, what: str) -> Docu
             f"The 8x8 digit is read as a sequence of 8 rows of 8 pixels. {what} The final "
             "hidden state summarizes the whole sequence and a linear layer classifies it "
             "(many-to-one).", source, "recurrent networks: many-to-one"),
-        training=training("sequence", "digit-rows"))
+        training=training("sequence", "digit-rows", **schedule))
     b = Net(doc)
     x, y = _rows_input(b)
     rnn = b.add(f"recurrent.{cell}", x, hidden_size="$hidden", id=cell.lower())
@@ -64,7 +65,8 @@ def gru_classifier() -> Document:
 def lstm_classifier() -> Document:
     return _recurrent_classifier("LSTM", "LSTM", "Hochreiter & Schmidhuber 1997",
                                  "An LSTM keeps a cell state guarded by input, forget and "
-                                 "output gates, so gradients survive long sequences.")
+                                 "output gates, so gradients survive long sequences.",
+                                 epochs=20, lr=1e-2)  # 84 % after 10 epochs at 2e-3, 97 % here
 
 
 @template("deep-lstm")

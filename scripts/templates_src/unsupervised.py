@@ -158,8 +158,10 @@ def word2vec() -> Document:
             "Words used in similar contexts end with similar vectors (the rows of "
             "`embedding`). Full softmax here; the paper speeds it up with negative sampling.",
             "Mikolov, Chen, Corrado & Dean 2013", "word embeddings, sliding-window context"),
-        training=training("skip-gram", "text", level="word", window=2, vocab="$vocab",
-                          batch_size=256))
+        # As in the paper: a wider window, frequent words subsampled, every pair of the
+        # corpus (about 200k); a high learning rate so the N(0, 1) initial vectors move.
+        training=training("skip-gram", "text", level="word", window=5, subsample=1e-3,
+                          count=300000, vocab="$vocab", batch_size=256, lr=2e-2, epochs=6))
     b = Net(doc)
     centre = b.input([], field="center", dtype="int64", port="center")
     context = b.target([], field="context")

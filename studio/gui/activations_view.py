@@ -62,6 +62,17 @@ class ActivationsView(QWidget):
         if self.node_box.findText(node_id) >= 0:
             self.node_box.setCurrentText(node_id)
 
+    def follow_node(self, node_id: str) -> None:
+        """Show ``node_id`` (selected on the canvas): added to the picker if the run does not
+        watch it; drawn from the live snapshot when it is there, else from the last checkpoint."""
+        if self.node_box.findText(node_id) < 0:
+            self.node_box.addItem(node_id)
+        self.node_box.setCurrentText(node_id)  # redraws from the live snapshot if it can
+        snap = self.run.snapshot if self.run else None
+        live = self.live.isChecked() and node_id in ((snap or {}).get("activations") or {})
+        if not live and self.run is not None and self.run.checkpoints():
+            self.show_on_demand()
+
     @guarded
     def _node_changed(self, _text) -> None:
         self.shown_snapshot = None

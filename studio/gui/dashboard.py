@@ -14,6 +14,7 @@ from studio.gui.curves import CurvesView
 from studio.gui.filters_view import FiltersView
 from studio.gui.guard import guarded
 from studio.gui.task_panels import ConfusionView, SamplesView
+from studio.gui.task_views import MasksView
 
 COLUMNS = ["run", "status", "dataset", "optimizer", "lr", "batch", "epochs", "best"]
 
@@ -55,13 +56,16 @@ class Dashboard(QWidget):
         self.activations = ActivationsView()
         self.classes = ConfusionView()
         self.samples = SamplesView()
+        self.masks = MasksView()
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(2000)
         self.tabs = QTabWidget()
         for widget, title in ((self.curves, "Curves"), (self.filters, "Filters"),
                               (self.activations, "Activations"), (self.classes, "Classes"),
-                              (self.samples, "Samples"), (self.log, "Log")):
+                              (self.masks, "Masks"), (self.samples, "Samples"),
+                              (self.log, "Log")):
             self.tabs.addTab(widget, title)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.masks), False)  # segmentation runs only
         self.tabs.currentChanged.connect(lambda _i: self.refresh(force=True))
         header = QHBoxLayout()
         header.addWidget(self.status, 1)
@@ -148,6 +152,7 @@ class Dashboard(QWidget):
         self._update_rows()
         self.activations.set_run(run)  # on-demand buttons work before the tab is shown
         self.classes.run = run
+        self._task_tabs(run)
         tab = self.tabs.currentWidget()
         if tab is self.curves:
             self.curves.refresh()
@@ -157,10 +162,20 @@ class Dashboard(QWidget):
             self.activations.refresh(run)
         elif tab is self.classes:
             self.classes.refresh(run)
+        elif tab is self.masks:
+            self.masks.refresh(run)
         elif tab is self.samples:
             self.samples.refresh(run)
         if tab is self.log or run.error or force:
             self._show_log(run)
+
+    def _task_tabs(self, run) -> None:
+        """Show the Masks tab for a segmentation run (by its recipe, or its mask samples)."""
+        segmentation = (run.config or {}).get("recipe") == "segmentation" or \
+            (run.samples or {}).get("kind") == "masks"
+        index = self.tabs.indexOf(self.masks)
+        if self.tabs.isTabVisible(index) != segmentation:
+            self.tabs.setTabVisible(index, segmentation)
 
     def _header(self, run) -> None:
         speed = run.steps.get("samples_per_s")

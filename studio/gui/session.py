@@ -29,6 +29,8 @@ class Session(QObject):
         self.doc: Document | None = None
         self.path: str | None = None
         self.load_diagnostics: list[Diagnostic] = []
+        # weights loaded from a run's checkpoint ({"network", "source", "state"}); None: untrained
+        self.weights: dict | None = None
         self.trail: list[tuple[str, str]] = []  # (parent scope, Block node id) per open block
         self.scope = "model"
         self.shapes = NetworkShapes()

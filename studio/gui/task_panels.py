@@ -17,6 +17,7 @@ from studio.gui import run_probe
 from studio.gui.guard import guarded
 from studio.gui.image_panel import ImagePanel
 from studio.gui.mosaic import grid
+from studio.gui.task_views import traversal_picture
 
 
 def confused_pairs(confusion, names=None, count: int = 6) -> list[tuple[str, str, int]]:
@@ -116,7 +117,7 @@ class ConfusionView(QWidget):
 
 class SamplesView(QWidget):
     """The latest ``samples`` event: an image grid (reconstructions, generated samples) or text
-    (nearest words)."""
+    (nearest words), and below it a VAE's latent traversal when the event has one."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -129,8 +130,23 @@ class SamplesView(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(2, 2, 2, 2)
         column.addWidget(self.title)
-        column.addWidget(scroll, 1)
+        self.traversal_title = QLabel("<b>Latent traversal</b>")
+        self.traversal = ImagePanel()
+        self.traversal_box = QWidget()  # hidden unless the samples carry a traversal (VAE)
+        lower = QVBoxLayout(self.traversal_box)
+        lower.setContentsMargins(0, 0, 0, 0)
+        lower.addWidget(self.traversal_title)
+        lower.addWidget(self.traversal, 1)
+        self.traversal_box.hide()
+        split = QSplitter(Qt.Vertical)  # the user shares the height between the two pictures
+        split.addWidget(scroll)
+        split.addWidget(self.traversal_box)
+        split.setSizes([300, 300])
+        column.addWidget(split, 1)
         self.shown = None
+
+    def report_error(self, text: str) -> None:
+        self.title.setText(f"⚠ {text}")
 
     def refresh(self, run) -> None:
         samples = run.samples if run else None
@@ -146,6 +162,9 @@ class SamplesView(QWidget):
                                   else ""))
             self.picture.setPixmap(pixmap.scaled(pixmap.size() * 3, Qt.KeepAspectRatio,
                                                  Qt.FastTransformation))
+        elif kind == "masks":
+            self.title.setText(f"predicted masks · epoch {epoch}: see the Masks tab")
+            self.picture.clear()
         elif kind == "neighbours":
             rows = "".join(f"<tr><td><b>{w}</b></td><td>{', '.join(n)}</td></tr>"
                            for w, n in samples.get("neighbours", {}).items())
@@ -157,3 +176,15 @@ class SamplesView(QWidget):
                                f"{len(samples['target'])} right")
             self.picture.setText("  ".join(f"{t}→{p}" for p, t in
                                            zip(samples["predicted"], samples["target"])))
+        self._show_traversal(samples.get("traversal"))
+
+    def _show_traversal(self, walk) -> None:
+        self.traversal_box.setVisible(bool(walk))
+        if not walk:
+            return
+        try:
+            picture, caption = traversal_picture(walk)
+        except (ValueError, TypeError, IndexError) as e:  # a damaged run folder: say so
+            self.traversal.clear(f"⚠ cannot show the latent traversal: {e}")
+            return
+        self.traversal.set_image(picture, caption)

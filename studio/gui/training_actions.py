@@ -14,6 +14,12 @@ from studio.gui.training import TrainingController
 from studio.gui.training_panel import TrainingPanel
 
 
+def has_feature_maps(outputs: dict | None) -> bool:
+    """Whether a node's first output is a stack of maps: (N, C, L) or (N, C, H, W)."""
+    spec = next(iter((outputs or {}).values()), None)
+    return spec is not None and len(spec.shape) >= 3
+
+
 class TrainingActions:
     """Mixed into MainWindow (needs ``session``, ``_dock``, ``_action``, ``problems_dock``)."""
 
@@ -49,6 +55,7 @@ class TrainingActions:
         t.stale_changed.connect(self.dashboard.set_stale)
         self.dashboard.open_run_requested.connect(lambda: self.open_run())
         self.dashboard.load_checkpoint_requested.connect(self.load_checkpoint)
+        self.scene.selectionChanged.connect(self._follow_canvas_selection)
         self._training_state()
         QTimer.singleShot(300, self._warm_dashboard)
 
@@ -152,6 +159,18 @@ class TrainingActions:
     def _set_probe_nodes(self, run) -> None:
         nodes = getattr(run, "watched", None) or []
         self.dashboard.activations.set_nodes(nodes)
+
+    @guarded
+    def _follow_canvas_selection(self) -> None:
+        """A node selected on the canvas while the Activations tab shows: show its feature maps
+        (only a node of the network itself, not inside a block, whose output has maps)."""
+        d, s = self.dashboard, self.session
+        if not d.isVisible() or d.tabs.currentWidget() is not d.activations or s.doc is None \
+                or s.scope not in s.doc.networks or not self.scene.nodes:
+            return
+        ids = self.scene.selected_ids()
+        if len(ids) == 1 and has_feature_maps(s.shapes.outputs.get(ids[0])):
+            d.activations.follow_node(ids[0])
 
     def _run_finished(self, run) -> None:
         self.dashboard.refresh(force=True)

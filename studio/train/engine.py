@@ -8,6 +8,7 @@ resumed run reproduces the uninterrupted one exactly.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,15 +186,21 @@ class Trainer:
             raise first
 
     def total_loss(self, out: dict, net: Net):
-        loss = sum(out["losses"].values())
+        terms = list(out["losses"].values())
+        # one term: itself (sum() would add it to 0: one more op forward and backward)
+        loss = terms[0] if len(terms) == 1 else sum(terms)
         penalty = l1_penalty(net.module, float(self.config["l1"] or 0))
         return loss if penalty is None else loss + penalty
 
     def check_loss(self, loss, net: Net, args) -> None:
         check_loss(loss, self.step + 1, net.compiled, args, net.name)
 
-    def optimize(self, loss, net: Net, optimizer, args) -> float:
-        """Backward, unscale, clip, check the gradient, step. Returns the gradient norm."""
+    def optimize(self, loss, net: Net, optimizer, args, check_loss: bool = False) -> tuple:
+        """Backward, unscale, clip, check, step. Returns (loss, gradient norm) as floats.
+
+        ``check_loss`` also checks the loss here (instead of :meth:`check_loss` before the
+        backward): both checks and both logged values then cost one synchronization per step.
+        The optimizer has not stepped when either check fails, so the weights stay good."""
         optimizer.zero_grad(set_to_none=True)
         scaler = self.precision.scaler
         (scaler.scale(loss) if scaler else loss).backward()
@@ -201,14 +208,24 @@ class Trainer:
             scaler.unscale_(optimizer)
         params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
         clip = self.config["clip_grad_norm"]
-        norm = torch.nn.utils.clip_grad_norm_(params, float(clip) if clip else float("inf"))
+        if clip:
+            norms = [torch.nn.utils.clip_grad_norm_(params, float(clip))]
+        else:  # per-tensor norms, summed below in Python: nothing is scaled by 1, no extra ops
+            norms = list(torch._foreach_norm([p.grad for p in params])) if params else []
+        head = [loss.detach().float()] if check_loss else []
+        values = torch.stack(head + [n.float() for n in norms]).tolist() if head or norms else []
+        loss_value = values.pop(0) if check_loss else None
+        norm = math.sqrt(sum(v * v for v in values))  # inf or nan stays inf or nan
+        if check_loss and not math.isfinite(loss_value):
+            self.check_loss(loss, net, args)  # raises, naming the node
         if scaler:  # inf gradients are expected now and then with AMP: the scaler skips them
             scaler.step(optimizer)
             scaler.update()
         else:
-            check_gradient(norm, self.step + 1, net.compiled, args, net.name)
+            if not math.isfinite(norm):
+                check_gradient(torch.tensor(norm), self.step + 1, net.compiled, args, net.name)
             optimizer.step()
-        return norm
+        return loss_value, norm
 
     def save_grid(self, images, name: str, rows: int | None = None) -> str | None:
         if not self.run_dir:

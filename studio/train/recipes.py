@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from studio.train import task_samples
 from studio.train.data.binding import to_arguments
 from studio.train.metrics import Accumulator
 
@@ -42,9 +43,8 @@ class Recipe:
         with t.autocast():
             out = t.forward(net, args)
             loss = t.total_loss(out, net)
-        t.check_loss(loss, net, args)
-        norm = t.optimize(loss, net, self.t.optimizers[net.name], args)
-        return {"loss": loss, "grad_norm": norm}
+        value, norm = t.optimize(loss, net, self.t.optimizers[net.name], args, check_loss=True)
+        return {"loss": value, "grad_norm": norm}
 
     def accumulator(self) -> Accumulator:
         return Accumulator()
@@ -100,6 +100,8 @@ class Classification(Recipe):
 
     @torch.no_grad()
     def samples(self, probe) -> dict | None:
+        if probe is None:  # snapshot.probe = 0: no probe batch, no prediction samples
+            return None
         net = self.net
         args = to_arguments(probe, net.bindings, self.t.device)
         pred, target = self.prediction(net.module(*args), args)
@@ -117,7 +119,9 @@ class Segmentation(Classification):
         classes = len(self.t.data.info.get("mask_classes") or []) or None
         return Accumulator(num_classes=classes, iou=True)
 
-    samples = Recipe.samples
+    def samples(self, probe) -> dict | None:
+        """Images, true and predicted masks of the first probe samples (uint8 arrays)."""
+        return task_samples.mask_samples(self, probe) if probe is not None else None
 
 
 class Sequence(Recipe):
@@ -160,6 +164,8 @@ class Reconstruction(Recipe):
 
     @torch.no_grad()
     def samples(self, probe) -> dict | None:
+        if probe is None:
+            return None
         args = to_arguments(probe, self.net.bindings, self.t.device)
         output, ref = self.reconstruction(self.net.module(*args), args)
         if ref is None or ref.dim() != 4:
@@ -179,6 +185,16 @@ class VAE(Reconstruction):
         result = acc.result
         acc.result = lambda: {**(r := result()), "elbo": -r["loss"]}
         return acc
+
+    def samples(self, probe) -> dict | None:
+        """The reconstructions, plus a latent traversal decoded from mu of probe sample 0."""
+        out = super().samples(probe)
+        if probe is None:
+            return out
+        args = to_arguments(probe, self.net.bindings, self.t.device)
+        walk = task_samples.latent_traversal(self.net.module, args,
+                                             lambda o, a: self.reconstruction(o, a)[0])
+        return {**(out or {"kind": "reconstruction"}), "traversal": walk} if walk else out
 
 
 class SkipGram(Recipe):

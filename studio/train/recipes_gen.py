@@ -75,11 +75,11 @@ class GAN(Recipe):
             loss_fake, _, _ = self.discriminate(fake.detach(), False)
             loss_d = loss_real + loss_fake
         t.check_loss(loss_d, d, args)
-        norm_d = t.optimize(loss_d, d, t.optimizers["discriminator"], args)
+        _, norm_d = t.optimize(loss_d, d, t.optimizers["discriminator"], args)
         with t.autocast():
             loss_g, _, _ = self.discriminate(fake, True)
         t.check_loss(loss_g, g, z)
-        norm_g = t.optimize(loss_g, g, t.optimizers["generator"], z)
+        _, norm_g = t.optimize(loss_g, g, t.optimizers["generator"], z)
         return {"loss": loss_d + loss_g, "loss_d": loss_d, "loss_g": loss_g,
                 "grad_norm": norm_d, "grad_norm_g": norm_g}
 
@@ -157,7 +157,7 @@ class ContrastiveDivergence(Recipe):
         v_model = self.gibbs(v, k).detach()
         loss = self.free_energy(v).mean() - self.free_energy(v_model).mean()
         t.check_loss(loss, net, args)
-        norm = t.optimize(loss, net, t.optimizers[net.name], args)
+        _, norm = t.optimize(loss, net, t.optimizers[net.name], args)
         return {"loss": loss, "grad_norm": norm}
 
     @torch.no_grad()

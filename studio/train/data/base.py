@@ -37,8 +37,11 @@ class Subset(Dataset):
 
     def __init__(self, dataset: Dataset, indices: torch.Tensor):
         self.dataset, self.indices = dataset, indices
-        if isinstance(dataset, FieldDataset):
-            self.fields = {k: v[indices] for k, v in dataset.fields.items()}
+        # A subset of a subset (``--limit`` cuts the split subsets) keeps the fast field path
+        # too; without it every batch was collated sample by sample.
+        fields = getattr(dataset, "fields", None)
+        if isinstance(dataset, (FieldDataset, Subset)) and fields is not None:
+            self.fields = {k: v[indices] for k, v in fields.items()}
 
     def __len__(self):
         return len(self.indices)

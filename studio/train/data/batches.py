@@ -41,9 +41,11 @@ class Batches:
         batches = self._index_batches()
         fields = getattr(self.dataset, "fields", None)
         if fields is not None:  # fast path: one gather per field, no per-sample collate
-            for idx in batches:
-                idx = torch.tensor(idx)
-                yield {k: v[idx] for k, v in fields.items()}
+            order = torch.tensor([i for idx in batches for i in idx], dtype=torch.int64)
+            for start in range(0, len(order), self.batch_size):  # views of one index tensor
+                idx = order[start:start + self.batch_size]
+                # index_select: several times cheaper than v[idx] advanced indexing on the CPU
+                yield {k: v.index_select(0, idx) for k, v in fields.items()}
         elif self.workers:
             yield from DataLoader(self.dataset, batch_sampler=batches,
                                   num_workers=self.workers, persistent_workers=False)

@@ -2,7 +2,8 @@
 
 ``text`` with ``level="char"`` gives ``sequence``/``next`` (steps,) int64 windows where ``next``
 is ``sequence`` shifted by one character (char-RNN); ``level="word"`` with ``mode="skipgram"``
-gives ``center`` and ``context`` () int64 word pairs within ``window`` (word2vec); with
+gives ``center`` and ``context`` () int64 word pairs within ``window`` (word2vec; ``subsample``
+> 0 drops frequent words as in Mikolov et al. 2013, e.g. 1e-3); with
 ``mode="sequence"`` word windows ``tokens`` labelled with the ``label`` of their module's topic
 (4 classes, text classification). ``vocab`` keeps the most frequent tokens; the rest map to
 index 0 (``<unk>``). The vocabulary is in ``info["vocab"]`` for samples and nearest neighbours.
@@ -91,7 +92,23 @@ def _topic_windows(lookup: dict, length: int, count: int):
     return {k: torch.cat(v) for k, v in fields.items()}
 
 
-def _skipgram(ids: torch.Tensor, window: int, count: int):
+def _subsample(ids: torch.Tensor, threshold: float) -> torch.Tensor:
+    """Mikolov et al. 2013's subsampling: drop each occurrence of a word with frequency ``f``
+    with probability ``1 - sqrt(threshold / f)``, so "the" and "of" stop dominating the pairs
+    and rarer words get closer to each other. Words outside the vocabulary (``<unk>``) are
+    removed first, as word2vec's ``min_count`` does. Fixed generator: the same pairs everywhere.
+    """
+    if not threshold:
+        return ids
+    ids = ids[ids != 0]
+    freq = torch.bincount(ids).double() / len(ids)
+    keep = (threshold / freq[ids]).sqrt().clamp(max=1.0)
+    return ids[torch.rand(len(ids), generator=torch.Generator().manual_seed(3),
+                          dtype=torch.float64) < keep]
+
+
+def _skipgram(ids: torch.Tensor, window: int, count: int, subsample: float = 0.0):
+    ids = _subsample(ids, subsample)
     centers, contexts = [], []
     for offset in range(1, window + 1):
         centers += [ids[:-offset], ids[offset:]]
@@ -105,7 +122,7 @@ def _skipgram(ids: torch.Tensor, window: int, count: int):
 
 @dataset("text", "docstrings of the Python standard library (char or word level)",
          level="char", mode="sequence", steps=None, length=64, vocab=None, vocab_size=0,
-         window=2, count=20000)
+         window=2, count=20000, subsample=0.0)
 def text(options, seed):
     level, mode = options["level"], options["mode"]
     length = int(options["steps"] or options["length"])
@@ -128,7 +145,8 @@ def text(options, seed):
             if len(fields["tokens"]) != len(fields["sequence"]):
                 fields = {k: fields[k] for k in ("tokens", "label")}
     elif mode == "skipgram":
-        fields = _skipgram(ids, int(options["window"]), int(options["count"]))
+        fields = _skipgram(ids, int(options["window"]), int(options["count"]),
+                           float(options["subsample"] or 0.0))
     else:
         raise DataError(f"dataset 'text': mode must be 'sequence' or 'skipgram', got {mode!r}")
     return FieldDataset(fields), {"vocab": vocab, "level": level}
