@@ -8,6 +8,8 @@ resumed run reproduces the uninterrupted one exactly.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import math
 import time
 from dataclasses import dataclass, field
@@ -307,15 +309,23 @@ class Trainer:
                 return "stopped"
         return "finished"
 
-    def evaluate(self, dataset) -> dict:
+    @contextmanager
+    def evaluating(self):
+        """Networks in evaluation mode (dropout off, batch-norm statistics frozen) inside."""
         for m in self.modules().values():
             m.eval()
+        try:
+            yield
+        finally:
+            for m in self.modules().values():
+                m.train()
+
+    def evaluate(self, dataset) -> dict:
         acc = self.recipe.accumulator()
         data = dataset if self.eval_transform is None else Augmented(dataset, self.eval_transform, 0)
-        for batch in Batches(data, int(self.config["batch_size"]) * 2, shuffle=False, seed=0):
-            self.recipe.eval_batch(batch, acc)
-        for m in self.modules().values():
-            m.train()
+        with self.evaluating():
+            for batch in Batches(data, int(self.config["batch_size"]) * 2, shuffle=False, seed=0):
+                self.recipe.eval_batch(batch, acc)
         return acc.result()
 
     def _monitor(self) -> tuple[str, str] | None:
@@ -347,7 +357,10 @@ class Trainer:
             self.bad_epochs += 1
         self._save("last")
         self.last_metrics = metrics
-        samples = self.recipe.samples(self.prober.probe) if self.dist.main else None
+        samples = None
+        if self.dist.main:  # pictures of what the network does, not of a training step
+            with self.evaluating():
+                samples = self.recipe.samples(self.prober.probe)
         self.events.emit("epoch", epoch=self.epoch, step=self.step, train=train, val=val,
                          monitor=monitor[0] if monitor else None, best=self.best,
                          improved=improved)
