@@ -219,7 +219,11 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop timers and event subscriptions; the recovery file is no longer needed."""
+        """Stop timers and event subscriptions; the recovery file is no longer needed.
+        Safe to call twice (closeEvent and an explicit shutdown both may)."""
+        if getattr(self, "_shut_down", False):
+            return
+        self._shut_down = True
         self.autosave.stop()
         self.training.shutdown()
         self.lab.shutdown()
