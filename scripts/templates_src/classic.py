@@ -7,12 +7,6 @@ from templates_src import template
 from templates_src.common import Net, describe, training
 
 
-def classification_training(dataset: str, **options) -> dict:
-    return {"recipe": "classification", "dataset": {"name": dataset, **options},
-            "optimizer": {"name": "adam", "lr": 2e-3}, "schedule": {"name": "cosine"},
-            "epochs": 10, "batch_size": 32, "seed": 0, "device": "auto"}
-
-
 @template("mlp")
 def mlp() -> Document:
     doc = Document(
@@ -26,7 +20,7 @@ def mlp() -> Document:
                              "is LeCun et al. 1998's 784-300-100-10 MNIST network.",
               "source": "Rumelhart, Hinton & Williams 1986; LeCun et al. 1998",
               "course": "feed-forward networks, backpropagation"},
-        training=classification_training("digits", size="$input_size"))
+        training=training("classification", "digits", size="$input_size"))
     b = GraphBuilder(doc)
     x = b.add("io.Input", shape=[1, "$input_size", "$input_size"], field="image")
     y = b.add("io.Target", shape=[], dtype="int64", field="label", name="label", id="label")
@@ -57,7 +51,7 @@ def lenet5() -> Document:
               "course": "convolutional networks"},
         # Tanh + average pooling learns more slowly than ReLU + max pooling on 1,258 training
         # digits: small shifts and rotations (LeCun's "distortions") lift it past 97 %.
-        training={**classification_training("digits", size="$input_size"), "epochs": 15,
+        training={**training("classification", "digits", epochs=15, size="$input_size"),
                   "augment": [{"name": "RandomAffine", "degrees": 10,
                                "translate": [0.1, 0.1]}]})
     b = GraphBuilder(doc)
