@@ -9,6 +9,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
+from studio.gui.guard import guarded
+
 SIZE = (220, 140)
 MARGIN = 12
 
@@ -42,14 +44,15 @@ class Minimap(QWidget):
         self.move(viewport.width() - SIZE[0] - MARGIN, viewport.height() - SIZE[1] - MARGIN)
 
     def eventFilter(self, obj, event):
-        try:
-            if event.type() == event.Type.Resize:
-                self._place()
-            elif event.type() == event.Type.Paint:
-                self.update()  # zoom changes repaint the viewport but move no scroll bar
-        except Exception:  # never let an exception escape a Qt override (PySide6 6.11 GC crash)
-            pass
-        return False
+        self._on_view_event(event)
+        return False  # the view still handles its own events
+
+    @guarded
+    def _on_view_event(self, event) -> None:
+        if event.type() == event.Type.Resize:
+            self._place()
+        elif event.type() == event.Type.Paint:
+            self.update()  # zoom changes repaint the viewport but move no scroll bar
 
     def _to_map(self, point: QPointF) -> QPointF:
         scale = self._scale()
@@ -72,6 +75,7 @@ class Minimap(QWidget):
                        (SIZE[1] - self._world.height() * scale) / 2)
 
     # ---- rendering ----------------------------------------------------------------------
+    @guarded
     def _render(self) -> None:
         nodes = list(getattr(self.view.scene(), "nodes", {}).values())
         if not nodes:
@@ -92,6 +96,7 @@ class Minimap(QWidget):
         self._pixmap = pixmap
         self.update()
 
+    @guarded
     def paintEvent(self, event):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(20, 22, 26, 215))
@@ -109,9 +114,11 @@ class Minimap(QWidget):
         painter.end()
 
     # ---- navigation ---------------------------------------------------------------------
+    @guarded
     def mousePressEvent(self, event):
         self._go(event.position())
 
+    @guarded
     def mouseMoveEvent(self, event):
         if event.buttons() & Qt.LeftButton:
             self._go(event.position())

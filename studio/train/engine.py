@@ -23,7 +23,7 @@ from studio.train.config import resolve_config
 from studio.train.data import load_dataset
 from studio.train.data.augment import Augmented, build_transforms
 from studio.train.data.batches import Batches
-from studio.train.data.binding import bind, check
+from studio.train.data.binding import bind, bind_noise, check
 from studio.train.devices import Distributed, Precision, pick_device
 from studio.train.events import EventStream
 from studio.train.guard import NonFiniteError, check_gradient, check_loss
@@ -387,13 +387,6 @@ class Trainer:
                     "schedule": self.schedule.state, "best": self.best,
                     "bad_epochs": self.bad_epochs}
             runs.save_checkpoint(self.run_dir, tag, self.modules(), self.optimizers, info)
-
-
-def bind_noise(compiled) -> list:
-    from studio.train.data.binding import Binding
-    return [Binding(name, compiled.node_map[name], "", list(
-        compiled.shapes.params[compiled.node_map[name]].get("shape", [])), "float32")
-        for name in compiled.inputs]
 
 
 def train(doc, overrides: dict | None = None, **kwargs) -> RunResult:

@@ -127,3 +127,10 @@ def to_arguments(batch: dict, bindings: list[Binding], device) -> list[torch.Ten
             value = value.reshape(len(value), *b.shape)
         out.append(value.to(device, dtypes.get(b.dtype, torch.float32), non_blocking=True))
     return out
+
+
+def bind_noise(compiled) -> list[Binding]:
+    """Bindings for a generator's inputs: no dataset field, the recipe feeds them noise."""
+    return [Binding(name, compiled.node_map[name], "", list(
+        compiled.shapes.params[compiled.node_map[name]].get("shape", [])), "float32")
+        for name in compiled.inputs]
