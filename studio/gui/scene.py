@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGraphicsScene
 
 import nodes
 from studio.core.diagnostics import ERROR
+from studio.core import params as P
 from studio.core.layout import layered_positions
 from studio.core.ops import MoveNodes
 from studio.core.ports import node_ports
@@ -20,12 +21,15 @@ from studio.gui.canvas_items import EdgeItem, NodeItem, PortItem, WireItem, form
 from studio.gui.theme import colours
 
 
-def node_content(doc, node):
+def node_content(doc, node, resolved: dict | None = None):
+    """What a node item shows; ``resolved`` (from shape inference) puts values in place of
+    ``$var`` / ``=expr`` in the one-line summary (the inspector keeps the expression)."""
     t = nodes.lookup(node.type)
     ins, outs = node_ports(doc, node)
     if t is None:
         return (node.label, "", f"missing type {node.type}", [], [], False)
-    values = {**t.defaults(), **node.params}
+    values = {**t.defaults(), **node.params, **{k: v for k, v in (resolved or {}).items()
+                                                  if k in t.summary}}
     summary = "  ".join(f"{format_value(values[k])}" if k in ("shape", "block")
                         else f"{k}={format_value(values[k])}" for k in t.summary if k in values)
     title = node.name or (t.title if node.id.rstrip("0123456789") == node.id else
@@ -138,7 +142,7 @@ class GraphScene(QGraphicsScene):
 
     # ---- shapes and diagnostics ----------------------------------------------------------
     def apply_shapes(self) -> None:
-        shapes = self.session.shapes
+        shapes, graph = self.session.shapes, self.session.graph
         found: dict[str, list] = {}
         for d in shapes.diagnostics:
             if d.node:
@@ -149,6 +153,11 @@ class GraphScene(QGraphicsScene):
                         else "warning" if diags else None)
             item.set_diagnostics(severity, [d.message for d in diags],
                                  shapes.param_counts.get(nid, 0))
+            node = graph.nodes.get(nid)
+            if node is not None and any(P.is_symbolic(v) for v in node.params.values()):
+                content = node_content(self.session.doc, node, shapes.params.get(nid))
+                if content[2] != item.summary:
+                    item.set_content(*content)
         for edge, item in self.edges.items():
             spec = shapes.edge_spec(edge)
             if spec is not item.spec and spec != item.spec:  # label() only where it changed

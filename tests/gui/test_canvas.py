@@ -159,3 +159,13 @@ def test_copy_paste_through_the_clipboard(window, qtbot):
     assert len(inner) == 1  # the c1 -> tanh1 wire came along, outer wires did not
     window.delete_selection()
     assert len(graph.nodes) == count
+
+
+def test_node_summary_shows_resolved_variables(window):
+    from studio.core.ops import SetVariable
+    window.session.flush()
+    item = window.scene.nodes["input1"]
+    assert item.summary == "1×32×32"  # the document says [1, "$input_size", "$input_size"]
+    window.session.apply(SetVariable("model", "input_size", 28), "size")
+    window.session.flush()
+    assert window.scene.nodes["input1"].summary == "1×28×28"
