@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from studio.inspect.errors import InspectError
-from studio.inspect.maximize import OptimizedImage
+from studio.inspect.maximize import OptimizedImage, descend
 from studio.inspect.network import features, frozen, total_variation
 
 
@@ -37,20 +37,12 @@ def invert(model: nn.Module, layer: str, target: torch.Tensor, steps: int = 300,
         x = (low + (high - low) * torch.rand(target.shape, generator=g)).requires_grad_(True)
         with torch.no_grad():
             first = float(feature_loss(model, layer, x, goal))
-        opt = torch.optim.Adam([x], lr=lr)
-        history, cancelled = [], False
-        for step in range(steps):
+
+        def step_loss(x):
             loss = feature_loss(model, layer, x, goal)
-            total = loss + tv * total_variation(x)
-            opt.zero_grad()
-            total.backward()
-            opt.step()
-            with torch.no_grad():
-                x.clamp_(low, high)
-            history.append(loss.item())
-            if progress is not None and progress((step + 1) / steps) is False:
-                cancelled = True
-                break
+            return loss + tv * total_variation(x), loss
+
+        history, cancelled = descend(x, step_loss, steps, lr, bounds, progress)
         with torch.no_grad():
             final = float(feature_loss(model, layer, x, goal))
     return OptimizedImage(x.detach(), first, final, history, cancelled)

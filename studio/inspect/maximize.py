@@ -35,6 +35,31 @@ class OptimizedImage:
     cancelled: bool = False
 
 
+def descend(x: torch.Tensor, step_loss, steps: int, lr: float, bounds, progress=None,
+            after_step=None) -> tuple[list, bool]:
+    """Adam on the input ``x`` (a leaf that requires grad), clamped to ``bounds`` each step:
+    the loop behind maximization, inversion, style transfer and feature interpolation.
+
+    ``step_loss(x) -> (loss to minimize, value to record)``; ``after_step(x, step)`` may change
+    ``x`` in place (no grad) before the clamp; ``progress(fraction)`` returning False stops.
+    Returns the recorded values and whether it was cancelled."""
+    opt = torch.optim.Adam([x], lr=lr)
+    history = []
+    for step in range(steps):
+        loss, value = step_loss(x)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            if after_step is not None:
+                after_step(x, step)
+            x.clamp_(*bounds)
+        history.append(float(value))
+        if progress is not None and progress((step + 1) / steps) is False:
+            return history, True
+    return history, False
+
+
 def objective_value(model: nn.Module, x: torch.Tensor, layer: str | None, index: int):
     """Class logit ``index`` (``layer`` None) or the mean of channel ``index`` of ``layer``."""
     if layer is None:
@@ -75,25 +100,19 @@ def maximize(model: nn.Module, start: torch.Tensor, index: int, layer: str | Non
         with torch.no_grad():
             first = float(objective_value(model, start, layer, index))
         x = start.detach().clone().requires_grad_(True)
-        opt = torch.optim.Adam([x], lr=lr)
-        history, cancelled = [], False
-        for step in range(steps):
+
+        def step_loss(x):
             dy, dx = (torch.randint(-reg.jitter, reg.jitter + 1, (2,)).tolist()
                       if reg.jitter else (0, 0))
-            shifted = torch.roll(x, (dy, dx), dims=(2, 3))
-            value = objective_value(model, shifted, layer, index)
+            value = objective_value(model, torch.roll(x, (dy, dx), dims=(2, 3)), layer, index)
             loss = -value + reg.l2 * x.pow(2).sum() + reg.tv * total_variation(x) * x[0].numel()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                if reg.blur_every and (step + 1) % reg.blur_every == 0:
-                    x.copy_(gaussian_blur(x, [3, 3], [reg.blur_sigma] * 2))
-                x.clamp_(*bounds)
-            history.append(value.item())
-            if progress is not None and progress((step + 1) / steps) is False:
-                cancelled = True
-                break
+            return loss, value
+
+        def blur(x, step):
+            if reg.blur_every and (step + 1) % reg.blur_every == 0:
+                x.copy_(gaussian_blur(x, [3, 3], [reg.blur_sigma] * 2))
+
+        history, cancelled = descend(x, step_loss, steps, lr, bounds, progress, blur)
         with torch.no_grad():
             final = float(objective_value(model, x, layer, index))
     return OptimizedImage(x.detach(), first, final, history, cancelled)

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from studio.inspect.errors import InspectError
-from studio.inspect.maximize import OptimizedImage
+from studio.inspect.maximize import OptimizedImage, descend
 from studio.inspect.network import capturing, features, frozen, total_variation
 
 
@@ -64,23 +64,15 @@ def style_transfer(model: nn.Module, content: torch.Tensor, style: torch.Tensor,
             first = float(style_loss(model, style_layers, content, grams))
         layers = [*style_layers, content_layer]
         x = content.detach().clone().requires_grad_(True)
-        opt = torch.optim.Adam([x], lr=lr)
-        history, cancelled = [], False
-        for step in range(steps):
+
+        def step_loss(x):
             with capturing(model, layers) as cap:
                 cap.run(x)
                 s = sum(_relative(gram(cap[n]), g) for n, g in zip(style_layers, grams))
                 c = _relative(cap[content_layer], goal)
-            loss = s + content_weight * c + tv * total_variation(x)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                x.clamp_(*bounds)
-            history.append(s.item())
-            if progress is not None and progress((step + 1) / steps) is False:
-                cancelled = True
-                break
+            return s + content_weight * c + tv * total_variation(x), s
+
+        history, cancelled = descend(x, step_loss, steps, lr, bounds, progress)
         with torch.no_grad():
             final = float(style_loss(model, style_layers, x, grams))
     return OptimizedImage(x.detach(), first, final, history, cancelled)
@@ -110,20 +102,12 @@ def feature_interpolation(model: nn.Module, image: torch.Tensor, source: torch.T
         distance = lambda z: (_phi(model, layers, z) - goal).pow(2).sum()
         with torch.no_grad():
             first = float(distance(x))
-        opt = torch.optim.Adam([x], lr=lr)
-        history, cancelled = [], False
-        for step in range(steps):
+
+        def step_loss(x):
             d = distance(x)
-            loss = d + tv * total_variation(x)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                x.clamp_(*bounds)
-            history.append(d.item())
-            if progress is not None and progress((step + 1) / steps) is False:
-                cancelled = True
-                break
+            return d + tv * total_variation(x), d
+
+        history, cancelled = descend(x, step_loss, steps, lr, bounds, progress)
         with torch.no_grad():
             final = float(distance(x))
     return OptimizedImage(x.detach(), first, final, history, cancelled)
