@@ -206,12 +206,8 @@ class TrainingPanel(QWidget):
 
     # ---- document -> form ---------------------------------------------------------------------
     def _config(self) -> dict:
-        from studio.train.config import DEFAULTS, merge
-        training = copy.deepcopy(self.session.doc.training or {})
-        for key in ("dataset", "optimizer", "schedule"):
-            if isinstance(training.get(key), str):
-                training[key] = {"name": training[key]}
-        return merge(DEFAULTS, training)
+        from studio.train.config import with_defaults
+        return with_defaults(self.session.doc.training)
 
     def _attach(self) -> None:
         if self._unsubscribe:

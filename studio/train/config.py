@@ -35,14 +35,17 @@ def merge(base: dict, extra: dict) -> dict:
     return out
 
 
+def with_defaults(section: dict) -> dict:
+    """``DEFAULTS`` under a training section; ``"optimizer": "sgd"`` is short for
+    ``{"name": "sgd"}`` (dataset and schedule likewise), keeping the defaults' other keys."""
+    section = copy.deepcopy(section or {})
+    for key in ("dataset", "optimizer", "schedule"):
+        if isinstance(section.get(key), str):
+            section[key] = {"name": section[key]}
+    return merge(DEFAULTS, section)
+
+
 def resolve_config(doc, overrides: dict | None = None) -> dict:
     """``DEFAULTS`` < document ``training`` (variables resolved) < ``overrides``."""
-    section = resolve_deep(doc.training or {}, doc.variables)
-    config = merge(DEFAULTS, section)
-    if isinstance(config["dataset"], str):
-        config["dataset"] = {"name": config["dataset"]}
-    if isinstance(config["optimizer"], str):
-        config["optimizer"] = {"name": config["optimizer"]}
-    if isinstance(config["schedule"], str):
-        config["schedule"] = {"name": config["schedule"]}
+    config = with_defaults(resolve_deep(doc.training or {}, doc.variables))
     return merge(config, overrides or {})
