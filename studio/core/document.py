@@ -55,9 +55,6 @@ class Graph:
     def incoming(self, node_id: str) -> list[Edge]:
         return [e for e in self.edges if e.dst[0] == node_id]
 
-    def outgoing(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.src[0] == node_id]
-
     def edges_of(self, node_id: str) -> list[Edge]:
         return [e for e in self.edges if node_id in (e.src[0], e.dst[0])]
 
