@@ -130,3 +130,23 @@ def test_limited_split_keeps_the_fast_field_path():
     for i in (0, 7, 19):
         assert torch.equal(cut.train[i]["image"], data.train[i]["image"])
         assert int(cut.train[i]["label"]) == int(data.train[i]["label"])
+
+
+def test_tensor_batches_come_in_chunks_with_the_sampler_order(monkeypatch):
+    """The fast path gathers a chunk of batches at once; the batches (order, sizes, values,
+    the last partial one) are those of collating the sampler's indices one by one."""
+    from torch.utils.data._utils.collate import default_collate
+
+    from studio.train.data import batches as batches_module
+    from studio.train.data.batches import Batches
+    data = load_dataset({"name": "digits"}, 0).train
+    per_batch = 7 * (data.fields["image"][0].numel() * 4 + 8)
+    monkeypatch.setattr(batches_module, "CHUNK_BYTES", 3 * per_batch)  # 3 batches per chunk
+    loader = Batches(data, 7, shuffle=True, seed=3)
+    loader.set_epoch(2)
+    got = list(loader)
+    expected = [default_collate([data[i] for i in idx]) for idx in loader._index_batches()]
+    assert len(got) == len(expected) == -(-len(data) // 7)
+    for a, b in zip(got, expected):
+        assert a.keys() == b.keys()
+        assert all(torch.equal(a[k], b[k]) for k in a)

@@ -146,3 +146,36 @@ def test_epoch_without_a_probe_batch_finishes(name, tmp_path):
                    out=str(tmp_path / "run"))
     assert result.status == "finished" and "test" in result.metrics
     assert not any(e["event"] == "samples" for e in _events(tmp_path / "run"))
+
+
+@pytest.mark.parametrize("spec", [{"name": "adam", "lr": 1e-2, "weight_decay": 1e-3},
+                                  {"name": "adamw", "lr": 1e-2},
+                                  {"name": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": True},
+                                  {"name": "adagrad", "lr": 0.1}])
+def test_optimizers_use_the_fused_kernel_with_the_same_update(spec):
+    """CPU parameters get PyTorch's fused kernel; three steps land where the per-tensor
+    implementation (PyTorch's default) lands."""
+    from studio.train.optim import OPTIMIZERS, make_optimizer
+    torch.manual_seed(0)
+    ours = [torch.nn.Parameter(torch.randn(5, 3)), torch.nn.Parameter(torch.randn(3))]
+    reference = [torch.nn.Parameter(p.detach().clone()) for p in ours]
+    fused = make_optimizer(ours, spec)
+    assert fused.defaults["fused"] is True
+    options = {k: v for k, v in spec.items() if k != "name"}
+    plain = OPTIMIZERS[spec["name"]](reference, **options)
+    for step in range(3):
+        grads = [torch.randn_like(p) for p in ours]
+        for params, opt in ((ours, fused), (reference, plain)):
+            for p, g in zip(params, grads):
+                p.grad = g.clone()
+            opt.step()
+    for a, b in zip(ours, reference):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_parameters_without_a_fused_kernel_get_the_default_optimizer():
+    from studio.train.optim import make_optimizer
+    on_meta = [torch.nn.Parameter(torch.zeros(3, device="meta"))]
+    assert not make_optimizer(on_meta, {"name": "adam"}).defaults["fused"]
+    assert "fused" not in make_optimizer([torch.nn.Parameter(torch.zeros(3))],
+                                         {"name": "rmsprop"}).defaults

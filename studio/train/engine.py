@@ -191,7 +191,7 @@ class Trainer:
         terms = list(out["losses"].values())
         # one term: itself (sum() would add it to 0: one more op forward and backward)
         loss = terms[0] if len(terms) == 1 else sum(terms)
-        penalty = l1_penalty(net.module, float(self.config["l1"] or 0))
+        penalty = l1_penalty(net.module, float(self.config["l1"])) if self.config["l1"] else None
         return loss if penalty is None else loss + penalty
 
     def check_loss(self, loss, net: Net, args) -> None:
@@ -214,10 +214,12 @@ class Trainer:
             norms = [torch.nn.utils.clip_grad_norm_(params, float(clip))]
         else:  # per-tensor norms, summed below in Python: nothing is scaled by 1, no extra ops
             norms = list(torch._foreach_norm([p.grad for p in params])) if params else []
-        head = [loss.detach().float()] if check_loss else []
-        values = torch.stack(head + [n.float() for n in norms]).tolist() if head or norms else []
+        if check_loss:
+            norms.insert(0, loss.detach())
+        # stack promotes mixed dtypes (an fp16 loss under autocast): no per-tensor casts
+        values = torch.stack(norms).tolist() if norms else []
         loss_value = values.pop(0) if check_loss else None
-        norm = math.sqrt(sum(v * v for v in values))  # inf or nan stays inf or nan
+        norm = math.hypot(*values)  # inf if any is inf, else nan if any is nan
         if check_loss and not math.isfinite(loss_value):
             self.check_loss(loss, net, args)  # raises, naming the node
         if scaler:  # inf gradients are expected now and then with AMP: the scaler skips them
@@ -271,18 +273,24 @@ class Trainer:
 
     def _epochs(self) -> str:
         c = self.config
-        max_steps = c["max_steps"]
+        max_steps = int(c["max_steps"] or 0)
+        log_every, world = int(c["log_every"]), self.dist.world
+        n_batches = len(self.batches)
         while self.epoch < int(c["epochs"]):
             self.batches.set_epoch(self.epoch)
             for m in self.modules().values():
                 m.train()
             start, seen = time.perf_counter(), 0
             totals: dict[str, float] = {}
+            factor = lrs = None
             for i, batch in enumerate(self.batches):
                 if i < self.batch_in_epoch:  # resuming inside this epoch
                     continue
-                factor = self.schedule.factor(self.epoch, self.step)
-                lrs = {k: set_lr(o, self.base_lr[k], factor) for k, o in self.optimizers.items()}
+                new_factor = self.schedule.factor(self.epoch, self.step)
+                if new_factor != factor:  # constant schedules: set once per epoch
+                    factor = new_factor
+                    lrs = {k: set_lr(o, self.base_lr[k], factor)
+                           for k, o in self.optimizers.items()}
                 result = self.recipe.train_step(batch)
                 self.step += 1
                 self.batch_in_epoch = i + 1
@@ -292,19 +300,19 @@ class Trainer:
                           for k, v in result.items()}
                 for k, v in values.items():
                     totals[k] = totals.get(k, 0.0) + v * n
-                last = self.batch_in_epoch == len(self.batches) or self.step == max_steps
-                if self.step % int(c["log_every"]) == 0 or last:
+                last = self.batch_in_epoch == n_batches or self.step == max_steps
+                if self.step % log_every == 0 or last:
                     self.events.emit(
                         "step", step=self.step, epoch=self.epoch + 1, batch=self.batch_in_epoch,
-                        batches=len(self.batches), lr=next(iter(lrs.values())),
-                        samples_per_s=seen * self.dist.world / max(1e-9, time.perf_counter() - start),
+                        batches=n_batches, lr=next(iter(lrs.values())),
+                        samples_per_s=seen * world / max(1e-9, time.perf_counter() - start),
                         **{k: self.dist.mean(v) for k, v in values.items()})
                 self.prober.maybe(self.step)
-                if max_steps and self.step >= int(max_steps):
+                if max_steps and self.step >= max_steps:
                     self._save("last")
                     return "stopped"
             train = {k: v / max(1, seen) for k, v in totals.items()}
-            train["samples_per_s"] = seen * self.dist.world / max(1e-9, time.perf_counter() - start)
+            train["samples_per_s"] = seen * world / max(1e-9, time.perf_counter() - start)
             if self._end_epoch(train):
                 return "stopped"
         return "finished"

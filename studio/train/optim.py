@@ -18,6 +18,13 @@ _OPTIONS = {"sgd": ("momentum", "nesterov", "weight_decay", "dampening"),
             "adam": ("weight_decay", "betas", "eps", "amsgrad"),
             "adamw": ("weight_decay", "betas", "eps", "amsgrad")}
 
+# One kernel per step for all parameters instead of ~8 operators per parameter tensor: on the
+# CPU a whole training step of lenet5 / resnet18 / the LSTM runs 8-18 % faster
+# (bench/overhead.py). The update is the same algorithm; only the order of float operations
+# differs. PyTorch keeps the per-tensor loop as its default for compatibility only.
+_FUSED = ("sgd", "adagrad", "adam", "adamw")
+_FUSED_DEVICES = ("cpu", "cuda", "mps", "xpu")
+
 
 class ConfigError(ValueError):
     """A training setting is wrong; the message names the key."""
@@ -29,6 +36,10 @@ def make_optimizer(params, spec: dict) -> torch.optim.Optimizer:
         raise ConfigError(f"optimizer: unknown name {name!r} (known: {', '.join(OPTIMIZERS)})")
     options = {k: (tuple(v) if k == "betas" else v) for k, v in spec.items()
                if k in _OPTIONS[name]}
+    params = list(params)
+    if name in _FUSED and all(p.is_floating_point() and p.device.type in _FUSED_DEVICES
+                              for p in params):
+        options["fused"] = True  # (torch only checks devices and dtypes at the first step)
     try:
         return OPTIMIZERS[name](params, lr=float(spec.get("lr", 1e-3)), **options)
     except (ValueError, TypeError) as e:

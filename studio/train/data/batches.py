@@ -40,15 +40,29 @@ class Batches:
     def __iter__(self):
         batches = self._index_batches()
         fields = getattr(self.dataset, "fields", None)
-        if fields is not None:  # fast path: one gather per field, no per-sample collate
-            order = torch.tensor([i for idx in batches for i in idx], dtype=torch.int64)
-            for start in range(0, len(order), self.batch_size):  # views of one index tensor
-                idx = order[start:start + self.batch_size]
-                # index_select: several times cheaper than v[idx] advanced indexing on the CPU
-                yield {k: v.index_select(0, idx) for k, v in fields.items()}
+        if fields is not None:
+            yield from self._gathered(fields, batches)
         elif self.workers:
             yield from DataLoader(self.dataset, batch_sampler=batches,
                                   num_workers=self.workers, persistent_workers=False)
         else:
             for idx in batches:
                 yield default_collate([self.dataset[i] for i in idx])
+
+    def _gathered(self, fields: dict, batches: list):
+        """Fast path for tensor datasets: one ``index_select`` per field for a chunk of up to
+        ``CHUNK_BYTES`` of samples, split into batch views. A step then costs no gather of its
+        own: per-batch indexing was ~4 dispatches (20-40 us), 1-3 % of a small network's step."""
+        order = torch.tensor([i for idx in batches for i in idx], dtype=torch.int64)
+        if not len(order):
+            return
+        per_sample = sum(v[0].numel() * v.element_size() for v in fields.values()) or 1
+        chunk = max(1, CHUNK_BYTES // (per_sample * self.batch_size)) * self.batch_size
+        for idx in order.split(chunk):
+            # index_select: several times cheaper than v[idx] advanced indexing on the CPU
+            parts = {k: v.index_select(0, idx).split(self.batch_size) for k, v in fields.items()}
+            for i in range(len(next(iter(parts.values())))):
+                yield {k: p[i] for k, p in parts.items()}
+
+
+CHUNK_BYTES = 16 << 20  # bounded extra memory for the fast path (a CIFAR-10 epoch is 600 MB)

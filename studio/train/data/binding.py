@@ -119,14 +119,22 @@ def check(bindings: list[Binding], datasets: dict, doc, network, compiled) -> No
 
 def to_arguments(batch: dict, bindings: list[Binding], device) -> list[torch.Tensor]:
     """The compiled module's arguments from a batch, in the node's dtype, on ``device``."""
-    dtypes = {"float32": torch.float32, "int64": torch.int64}
     out = []
     for b in bindings:
-        value = torch.as_tensor(batch[b.field])
-        if -1 not in b.shape and tuple(value.shape[1:]) != tuple(b.shape):
+        value = batch[b.field]
+        if not torch.is_tensor(value):
+            value = torch.as_tensor(value)
+        if -1 not in b.shape and value.shape[1:] != tuple(b.shape):
             value = value.reshape(len(value), *b.shape)
-        out.append(value.to(device, dtypes.get(b.dtype, torch.float32), non_blocking=True))
+        dtype = _DTYPES.get(b.dtype, torch.float32)
+        # .to() is a dispatch even when it returns its input: skip it when nothing changes
+        if value.dtype != dtype or value.device != device:
+            value = value.to(device, dtype, non_blocking=True)
+        out.append(value)
     return out
+
+
+_DTYPES = {"float32": torch.float32, "int64": torch.int64}
 
 
 def bind_noise(compiled) -> list[Binding]:
