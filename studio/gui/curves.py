@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout, QWidget)
 
+from studio.gui.curve_ranges import RangeKeeper, planned_steps
 from studio.gui.run_data import RunData
 
 PALETTE = ["#4fa3ff", "#ff8c42", "#5fd068", "#e05a9c", "#c9b458", "#9a7dff", "#40d0d0"]
@@ -25,14 +27,19 @@ PLOTS = [("loss", ["loss"], ["train.loss", "val.loss"], "loss"),
          ("learning rate", ["lr"], [], "lr"),
          ("gradient norm", ["grad_norm", "grad_norm/discriminator", "grad_norm/generator"], [],
           "norm")]
+AXIS_WIDTH = 56  # px: room for tick labels such as "0.0015" or "1e-05"
 EPOCH_STYLE = {"train": dict(symbol="o", symbolSize=6), "val": dict(symbol="s", symbolSize=7)}
 
 
-def _curve(plot, color, width=1.0, alpha=255, style=None, **kw):
+def _pen(color, width=1.0, alpha=255, style=None):
     rgb = pg.mkColor(color).getRgb()[:3]
     pen = pg.mkPen(color=(*rgb, alpha), width=width)
     if style is not None:
         pen.setStyle(style)
+    return pen
+
+
+def _curve(plot, pen, **kw):
     item = plot.plot([], [], pen=pen, antialias=False, **kw)
     item.setClipToView(True)
     item.setDownsampling(auto=True, method="peak")
@@ -45,35 +52,47 @@ class RunCurves:
     def __init__(self, plots: dict, color: str):
         from PySide6.QtCore import Qt
         self.items: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self.pens: dict[tuple[str, str], tuple] = {}  # (width, alpha, style) of each curve
         self.version = -1
+        self.shown: dict[tuple[str, str], int] = {}  # points each curve holds
         for title, step_keys, epoch_keys, _ in PLOTS:
-            plot = plots[title]
             for key in step_keys:
                 if key == "loss":
-                    self.items[(title, "loss.raw")] = _curve(plot, color, 1.0, 70)
-                    self.items[(title, "loss.smooth")] = _curve(plot, color, 2.0)
+                    self.pens[(title, "loss.raw")] = (1.0, 70, None)
+                    self.pens[(title, "loss.smooth")] = (2.0, 255, None)
                 else:
-                    self.items[(title, key)] = _curve(plot, color, 1.5)
+                    self.pens[(title, key)] = (1.5, 255, None)
             for key in epoch_keys:
-                split = key.split(".")[0]
-                style = Qt.DashLine if split == "val" else Qt.SolidLine
-                self.items[(title, key)] = _curve(plot, color, 1.5, 255, style,
-                                                  symbolBrush=color, symbolPen=None,
-                                                  **EPOCH_STYLE[split])
+                self.pens[(title, key)] = (1.5, 255, Qt.DashLine if key.startswith("val.")
+                                           else Qt.SolidLine)
+        for (title, key), spec in self.pens.items():
+            symbols = {} if spec[2] is None else dict(
+                symbolBrush=color, symbolPen=None, **EPOCH_STYLE[key.split(".")[0]])
+            self.items[(title, key)] = _curve(plots[title], _pen(color, *spec), **symbols)
 
-    def update(self, run: RunData) -> None:
+    def recolor(self, color: str) -> None:
+        for key, item in self.items.items():
+            item.setPen(_pen(color, *self.pens[key]))
+            if self.pens[key][2] is not None:
+                item.setSymbolBrush(color)
+
+    def update(self, run: RunData) -> bool:
+        """Give the items the run's new points; False when no series grew since the last call
+        (a snapshot or samples event moves the run's version but no curve)."""
         if run.version == self.version:
-            return
+            return False
         self.version = run.version
+        changed = False
         for (title, key), item in self.items.items():
             if key in ("loss.raw", "loss.smooth"):
                 series = run.steps.get("loss") if key == "loss.raw" else run.smoothed
-                if series is not None and series.n:
-                    item.setData(series.x, series.y)
             else:
                 series = (run.epochs if "." in key else run.steps).get(key)
-                if series is not None and series.n:
-                    item.setData(series.x, series.y)
+            if series is not None and series.n and series.n != self.shown.get((title, key)):
+                self.shown[(title, key)] = series.n
+                item.setData(series.x, series.y)
+                changed = True
+        return changed
 
     def remove(self, plots: dict) -> None:
         for (title, _), item in self.items.items():
@@ -90,6 +109,13 @@ class CurvesView(QWidget):
         for i, (title, _, _, ylabel) in enumerate(PLOTS):
             plot = self.layout_widget.addPlot(row=i // 2, col=i % 2, title=title)
             plot.showGrid(x=True, y=True, alpha=0.2)
+            for name in ("left", "bottom"):
+                # An axis draws the grid across the whole plot, so every curve update repainted
+                # all axes (75 % of a redraw); cached, an axis whose range held is a blit.
+                plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+            # A fixed width: tick labels of another length ("0.002" -> "0.0015") otherwise
+            # resize the plot, and with it every axis in its column of the grid.
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
             plot.setLabel("bottom", "step")
             plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
             self.plots[title] = plot
@@ -109,7 +135,10 @@ class CurvesView(QWidget):
         column.addLayout(bar)
         column.addWidget(self.layout_widget, 1)
         self.runs: dict[int, tuple[RunData, RunCurves]] = {}
+        self.ranges = RangeKeeper(self.plots)
+        self.spare: RunCurves | None = None  # empty curves made while idle (prepare_spare)
         self._legend_for: list = []
+        self._legends: dict[str, list] = {}  # plot title -> its legend's (item, label) entries
         self._proxy = pg.SignalProxy(self.layout_widget.scene().sigMouseMoved, rateLimit=30,
                                      slot=self._mouse_moved)
 
@@ -121,9 +150,21 @@ class CurvesView(QWidget):
             self.runs.pop(key)[1].remove(self.plots)
         for i, run in enumerate(runs):
             if id(run) not in self.runs:
-                self.runs[id(run)] = (run, RunCurves(self.plots, PALETTE[i % len(PALETTE)]))
+                color = PALETTE[i % len(PALETTE)]
+                curves, self.spare = self.spare, None
+                if curves is None:
+                    curves = RunCurves(self.plots, color)
+                else:
+                    curves.recolor(color)
+                self.runs[id(run)] = (run, curves)
         self._legend(runs)
-        self.refresh()
+        self.refresh(refit=True)
+
+    def prepare_spare(self) -> None:
+        """Build the next run's curves ahead, while idle: 13 pyqtgraph items take ~50 ms,
+        which would otherwise freeze the GUI at the moment training starts."""
+        if self.spare is None:
+            self.spare = RunCurves(self.plots, PALETTE[0])
 
     def _filled(self) -> list:
         """(run, plot, key) of every curve holding data: the legend lists only those."""
@@ -135,24 +176,41 @@ class CurvesView(QWidget):
         self._legend_for = self._filled()
         filled = set(self._legend_for)
         for title, plot in self.plots.items():
-            legend = plot.legend
-            legend.clear()
+            entries = []
             for run in runs:
                 curves = self.runs[id(run)][1]
                 for (t, key), item in curves.items.items():
                     if t == title and key != "loss.raw" and (id(run), t, key) in filled:
                         label = key.replace("loss.smooth", "loss (smoothed)")
-                        legend.addItem(item, f"{run.name}: {label}" if len(runs) > 1 else label)
+                        entries.append((item, f"{run.name}: {label}" if len(runs) > 1 else label))
+            if entries != self._legends.get(title):  # ~1 ms an entry: only when it changed
+                self._legends[title] = entries
+                plot.legend.clear()
+                for item, label in entries:
+                    plot.legend.addItem(item, label)
 
-    def refresh(self) -> None:
-        for run, curves in self.runs.values():
-            curves.update(run)
+    def refresh(self, refit: bool = False) -> None:
+        changed = [curves.update(run) for run, curves in self.runs.values()]
         if len(self._filled()) != len(self._legend_for):  # a new kind of curve got data
             self._legend([run for run, _ in self.runs.values()])
+        if any(changed) or refit:
+            self._fit(force=refit)
+
+    def _fit(self, force: bool = False) -> None:
+        data: dict[str, list] = {}
+        for _run, curves in self.runs.values():
+            for (title, _key), item in curves.items.items():
+                if item.xData is not None and len(item.xData):
+                    data.setdefault(title, []).append((item.xData, item.yData))
+        # a run whose start event has not arrived yet has no plan: the others' still hold
+        plans = [p for p in (planned_steps(run) for run, _ in self.runs.values()) if p]
+        planned = max(plans) if plans else None
+        self.ranges.fit(data, planned, force=force)
 
     def set_log_scale(self, on: bool) -> None:
         for title in ("loss", "learning rate", "gradient norm"):
             self.plots[title].setLogMode(y=bool(on))
+        self._fit(force=True)
         self.log_scale_changed.emit(bool(on))
 
     # ---- hover --------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ class Minimap(QWidget):
         self.setToolTip("Overview: click or drag to move the canvas (View > Minimap, M)")
         self._pixmap = QPixmap()
         self._world = QRectF()  # the scene rectangle the pixmap shows
+        self._shown = QRectF()  # the view's visible scene rectangle at the last paint
         self._render_timer = QTimer(self, singleShot=True, interval=250)
         self._render_timer.timeout.connect(self._render)
         view.scene().changed.connect(self._scene_changed)
@@ -51,8 +52,12 @@ class Minimap(QWidget):
     def _on_view_event(self, event) -> None:
         if event.type() == event.Type.Resize:
             self._place()
-        elif event.type() == event.Type.Paint:
-            self.update()  # zoom changes repaint the viewport but move no scroll bar
+        elif event.type() == event.Type.Paint and self.visible_scene_rect() != self._shown:
+            # A zoom repaints the viewport but moves no scroll bar. Only a changed view asks
+            # for a repaint: this widget is translucent, so each of its repaints repaints the
+            # viewport beneath it, and an unconditional update() here looped forever (a whole
+            # core busy in an idle studio).
+            self.update()
 
     def _to_map(self, point: QPointF) -> QPointF:
         scale = self._scale()
@@ -106,7 +111,7 @@ class Minimap(QWidget):
             painter.end()
             return
         painter.drawPixmap(self._offset(), self._pixmap)
-        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        visible = self._shown = self.visible_scene_rect()
         top_left, bottom_right = self._to_map(visible.topLeft()), self._to_map(visible.bottomRight())
         painter.setPen(QPen(QColor(120, 180, 255), 1.5))
         painter.setBrush(QColor(120, 180, 255, 40))

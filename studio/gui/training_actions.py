@@ -61,7 +61,9 @@ class TrainingActions:
 
     def _warm_dashboard(self) -> None:
         """Lay out and paint the hidden dashboard once while idle: its first paint takes ~0.1 s
-        (pyqtgraph items, fonts), which would otherwise freeze the GUI as training starts."""
+        (pyqtgraph items, fonts), which would otherwise freeze the GUI as training starts; the
+        first run's curves are made now too."""
+        self._prepare_curves()
         if self.dashboard.isVisible():
             return
         self.dashboard.resize(self.width(), max(420, self.height() // 2))
@@ -69,6 +71,11 @@ class TrainingActions:
             self.dashboard.tabs.setCurrentIndex(i)
             self.dashboard.grab()
         self.dashboard.tabs.setCurrentIndex(0)
+
+    @guarded
+    def _prepare_curves(self) -> None:
+        if not self.training.running:  # never mid-run: it is ~50 ms of GUI time
+            self.dashboard.curves.prepare_spare()
 
     # ---- commands ------------------------------------------------------------------------------
     def start_training(self, overrides: dict | None = None):
@@ -144,9 +151,13 @@ class TrainingActions:
 
     # ---- reactions -----------------------------------------------------------------------------
     def _show_dashboard(self) -> None:
-        self.dashboard_dock.show()
-        self.dashboard_dock.raise_()
-        self.resizeDocks([self.dashboard_dock], [max(420, self.height() // 2)], Qt.Vertical)
+        dock = self.dashboard_dock
+        dock.show()
+        dock.raise_()
+        # Resized only when too small to read: the relayout repaints the whole window (~40 ms
+        # of GUI time at the moment training starts).
+        if dock.height() < 380:
+            self.resizeDocks([dock], [max(420, self.height() // 2)], Qt.Vertical)
 
     def _run_started(self, run) -> None:
         self._show_dashboard()
@@ -173,6 +184,7 @@ class TrainingActions:
             d.activations.follow_node(ids[0])
 
     def _run_finished(self, run) -> None:
+        QTimer.singleShot(500, self._prepare_curves)  # the next run's, while idle
         self.dashboard.refresh(force=True)
         self.show_message(f"{run.name}: {run.status}" + (f" — {run.error}" if run.error else ""))
 

@@ -19,3 +19,29 @@ def test_minimap_overview_and_navigation(qtbot, window):
     assert after.x() <= right + 100
     window.minimap_action.trigger()
     assert not minimap.isVisible()
+
+
+def test_idle_canvas_does_not_repaint(qtbot, window):
+    """The translucent minimap repaints the viewport beneath it; asking for its own repaint on
+    every viewport repaint kept an idle studio painting forever (a whole core busy)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Count(QObject):
+        paints = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint:
+                Count.paints += 1
+            return False
+
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(400)  # first paints, the minimap's deferred render
+    counter = Count()
+    window.minimap.installEventFilter(counter)
+    window.view.viewport().installEventFilter(counter)
+    qtbot.wait(500)
+    assert Count.paints <= 2
+    window.view.scale(1.25, 1.25)  # a zoom moves no scroll bar: the minimap still follows
+    shown = window.minimap._shown
+    qtbot.waitUntil(lambda: window.minimap._shown != shown, timeout=2000)
