@@ -16,6 +16,14 @@ def _run(name="r", steps=50, epochs=4, per_epoch=25):
     return run
 
 
+def _showing(qtbot, *runs):
+    from studio.gui.curves import CurvesView
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.show_runs(list(runs))
+    return view
+
+
 def test_y_range_starts_at_zero_grows_with_headroom_and_holds_otherwise():
     assert y_range(0.2, 2.0, False, (0.0, 1.0)) == pytest.approx((0.0, 2.2))
     assert y_range(0.1, 2.1, False, (0.0, 2.2)) is None  # still fits, fills most of it
@@ -34,11 +42,8 @@ def test_x_axis_spans_the_planned_steps_or_grows_by_half():
 
 
 def test_curves_keep_their_range_until_the_data_outgrows_it(qtbot):
-    from studio.gui.curves import CurvesView
-    view = CurvesView()
-    qtbot.addWidget(view)
     run = _run()
-    view.show_runs([run])
+    view = _showing(qtbot, run)
     loss = view.plots["loss"]
     assert loss.vb.viewRange()[0] == [0.0, 100.0]  # 4 epochs of 25 steps, planned
     assert loss.vb.viewRange()[1] == pytest.approx([0.0, 2.2])
@@ -54,11 +59,8 @@ def test_curves_keep_their_range_until_the_data_outgrows_it(qtbot):
 
 
 def test_a_zoomed_plot_is_left_alone_until_its_auto_button(qtbot):
-    from studio.gui.curves import CurvesView
-    view = CurvesView()
-    qtbot.addWidget(view)
     run = _run()
-    view.show_runs([run])
+    view = _showing(qtbot, run)
     loss = view.plots["loss"]
     loss.vb.scaleBy((0.5, 0.5))  # a mouse-wheel zoom
     loss.vb.sigRangeChangedManually.emit([True, True])
@@ -72,11 +74,9 @@ def test_a_zoomed_plot_is_left_alone_until_its_auto_button(qtbot):
 
 
 def test_the_next_runs_curves_are_made_ahead_and_recoloured(qtbot):
-    from studio.gui.curves import PALETTE, CurvesView
-    view = CurvesView()
-    qtbot.addWidget(view)
+    from studio.gui.curves import PALETTE
     first, second = _run("a"), _run("b")
-    view.show_runs([first])
+    view = _showing(qtbot, first)
     view.prepare_spare()
     spare = view.spare
     view.show_runs([first, second])
