@@ -135,7 +135,7 @@ class CurvesView(QWidget):
         column.addLayout(bar)
         column.addWidget(self.layout_widget, 1)
         self.runs: dict[int, tuple[RunData, RunCurves]] = {}
-        self.ranges = RangeKeeper(self.plots)
+        self.ranges = RangeKeeper(self.plots, {"accuracy": False})  # metrics: near the top
         self.spare: RunCurves | None = None  # empty curves made while idle (prepare_spare)
         self._legend_for: list = []
         self._legends: dict[str, list] = {}  # plot title -> its legend's (item, label) entries

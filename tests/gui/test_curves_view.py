@@ -30,22 +30,28 @@ def test_y_range_starts_at_zero_grows_with_headroom_and_holds_otherwise():
     assert y_range(0.1, 0.5, False, (0.0, 2.2)) == pytest.approx((0.0, 0.55))  # fills < half
     assert y_range(-5.0, -1.0, False, (0.0, 1.0)) == pytest.approx((-5.5, 0.0))  # an ELBO
     assert y_range(-1.0, 3.0, False, (0.0, 1.0)) == pytest.approx((-1.4, 3.4))
+    # a metric: the data with room around it, so 0.96 -> 0.98 shows
+    assert y_range(0.9, 0.98, False, (0.0, 1.0), from_zero=False) == pytest.approx((0.88, 1.0))
+    assert y_range(0.9, 0.97, False, (0.88, 1.0), from_zero=False) is None
     assert y_range(math.log10(0.004), math.log10(2.0), True, (0.0, 1.0)) == (-3.0, 1.0)
+    # a metric: the data with room around it, so 0.96 -> 0.98 shows
+    assert y_range(0.9, 0.98, False, (0.0, 1.0), from_zero=False) == pytest.approx((0.88, 1.0))
+    assert y_range(0.9, 0.97, False, (0.88, 1.0), from_zero=False) is None
     assert y_range(math.log10(0.004), math.log10(2.0), True, (-3.0, 1.0)) is None
 
 
 def test_x_axis_spans_the_planned_steps_or_grows_by_half():
-    assert x_end(1.0, 30.0, 240.0) == 240.0
+    assert x_end(1.0, 30.0, 240.0) == pytest.approx(244.8)  # the plan, and a sliver
     assert x_end(45.0, 30.0, None) == 45.0
     assert x_end(45.0, 46.0, None) == 69.0
-    assert x_end(240.0, 250.0, 240.0) == 375.0  # a resumed run outgrew its plan
+    assert x_end(244.8, 250.0, 240.0) == 375.0  # a resumed run outgrew its plan
 
 
 def test_curves_keep_their_range_until_the_data_outgrows_it(qtbot):
     run = _run()
     view = _showing(qtbot, run)
     loss = view.plots["loss"]
-    assert loss.vb.viewRange()[0] == [0.0, 100.0]  # 4 epochs of 25 steps, planned
+    assert loss.vb.viewRange()[0] == pytest.approx([0.0, 102.0])  # 4 epochs of 25 steps
     assert loss.vb.viewRange()[1] == pytest.approx([0.0, 2.2])
     changes = []
     loss.vb.sigRangeChanged.connect(lambda *_: changes.append(1))
