@@ -97,7 +97,8 @@ class RangeKeeper:
         if log:
             y = y[y > 0]
             y = np.log10(y) if len(y) else y
-        return y[np.isfinite(y)] if not np.isfinite(y).all() else y
+        finite = np.isfinite(y)
+        return y if finite.all() else y[finite]
 
 
 def planned_steps(run) -> float | None:

@@ -62,6 +62,8 @@ def test_curves_keep_their_range_until_the_data_outgrows_it(qtbot):
     run.add({"event": "step", "step": 90, "loss": 5.0})  # a spike above the range
     view.refresh()
     assert loss.vb.viewRange()[1][1] == pytest.approx(5.5)
+    view.set_log_scale(True)  # whole decades around 2/89 .. 5
+    assert loss.vb.viewRange()[1] == pytest.approx([-2.0, 1.0])
 
 
 def test_a_zoomed_plot_is_left_alone_until_its_auto_button(qtbot):
