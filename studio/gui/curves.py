@@ -183,11 +183,16 @@ class CurvesView(QWidget):
                     if t == title and key != "loss.raw" and (id(run), t, key) in filled:
                         label = key.replace("loss.smooth", "loss (smoothed)")
                         entries.append((item, f"{run.name}: {label}" if len(runs) > 1 else label))
-            if entries != self._legends.get(title):  # ~1 ms an entry: only when it changed
-                self._legends[title] = entries
-                plot.legend.clear()
+            old = self._legends.get(title, [])
+            if entries != old:  # ~1 ms an entry: only the entries that changed
+                kept = set(old) & set(entries)
+                for item, label in old:
+                    if (item, label) not in kept:
+                        plot.legend.removeItem(item)
                 for item, label in entries:
-                    plot.legend.addItem(item, label)
+                    if (item, label) not in kept:
+                        plot.legend.addItem(item, label)
+                self._legends[title] = entries
 
     def refresh(self, refit: bool = False) -> None:
         changed = [curves.update(run) for run, curves in self.runs.values()]

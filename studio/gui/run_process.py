@@ -39,10 +39,24 @@ def _redirect_output(run_dir: Path) -> None:
     os.close(fd)
 
 
+NICE = 5  # the training child yields the CPU to the GUI when both want it
+
+
+def _lower_priority() -> None:
+    """Training runs a little below the studio: on a machine with few cores an idle CPU still
+    goes to training in full, but a paint or a click no longer waits for the scheduler to
+    take a core from it (where ``os.nice`` exists; Windows keeps the normal priority)."""
+    try:
+        os.nice(NICE)
+    except (AttributeError, OSError):
+        pass
+
+
 def child_main(doc_json: str, overrides: dict, out: str | None, resume: str | None,
                events, stop, pause, threads: int = 1) -> None:
     """The child's entry point: train and stream events; report a crash as a ``crash`` event."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is for the GUI
+    _lower_priority()
     try:
         _redirect_output(Path(resume or out))
         import torch

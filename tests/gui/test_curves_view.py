@@ -94,6 +94,8 @@ def test_the_next_runs_curves_are_made_ahead_and_recoloured(qtbot):
     assert item.xData is not None and len(item.xData) == 50
     labels = [label.text for _, label in view.plots["loss"].legend.items]
     assert "b: loss (smoothed)" in labels and "a: loss (smoothed)" in labels
+    assert "loss (smoothed)" not in labels  # the one-run label went when a second run came
+    assert len(labels) == len(set(labels))
 
 
 def test_dashboard_redraws_at_a_bounded_rate_and_the_last_state_lands(qtbot):

@@ -127,3 +127,11 @@ def test_the_child_import_path_has_no_qt():
               "import studio.train.engine\nprint('ok')\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
+
+
+def test_the_training_child_runs_below_the_studio():
+    script = ("import os\nfrom studio.gui.run_process import _lower_priority, NICE\n"
+              "before = os.nice(0)\n_lower_priority()\nprint(os.nice(0) - before, NICE)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    raised, wanted = result.stdout.split()
+    assert result.returncode == 0 and raised == wanted, result.stderr[-2000:]
