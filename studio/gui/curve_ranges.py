@@ -5,8 +5,8 @@ and re-clips every curve on each redraw: two thirds of a redraw's cost (bench/da
 Here the x axis spans the run's planned steps from the start (the curve grows across a still
 axis; without a plan it grows by half again when reached), and the y range moves only when the
 data outgrows it or fills less than half of it (losses, rates and norms from zero, metrics
-with room around them, whole decades in log mode). A plot the user pans or zooms is left alone until its "A" (auto) button is
-pressed.
+with room around them, whole decades in log mode). A plot the user pans or zooms is left
+alone until its "A" (auto) button is pressed.
 """
 from __future__ import annotations
 

@@ -75,6 +75,10 @@ class Distributed:
         if self.active:
             import torch.distributed as dist
             if dist.is_initialized():
+                # Every rank reaches this point before any tears gloo down: a rank that left
+                # while another was still writing the checkpoint aborted it ("terminate called
+                # without an active exception", SIGABRT).
+                dist.barrier()
                 dist.destroy_process_group()
 
 
