@@ -23,7 +23,7 @@ _OPTIONS = {"sgd": ("momentum", "nesterov", "weight_decay", "dampening"),
 # (bench/overhead.py). The update is the same algorithm; only the order of float operations
 # differs. PyTorch keeps the per-tensor loop as its default for compatibility only.
 _FUSED = ("sgd", "adagrad", "adam", "adamw")
-_FUSED_DEVICES = ("cpu", "cuda", "mps", "xpu")
+_FUSED_DEVICES = ("cpu", "cuda")  # the devices with all four kernels in every torch build
 
 
 class ConfigError(ValueError):
