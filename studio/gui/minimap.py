@@ -103,6 +103,7 @@ class Minimap(QWidget):
 
     @guarded
     def paintEvent(self, event):
+        visible = self._shown = self.visible_scene_rect()  # (also when there is no picture)
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(20, 22, 26, 215))
         painter.setPen(QPen(QColor(90, 96, 110), 1))
@@ -111,7 +112,6 @@ class Minimap(QWidget):
             painter.end()
             return
         painter.drawPixmap(self._offset(), self._pixmap)
-        visible = self._shown = self.visible_scene_rect()
         top_left, bottom_right = self._to_map(visible.topLeft()), self._to_map(visible.bottomRight())
         painter.setPen(QPen(QColor(120, 180, 255), 1.5))
         painter.setBrush(QColor(120, 180, 255, 40))

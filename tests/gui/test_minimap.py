@@ -1,4 +1,5 @@
 """The minimap shows the whole graph and moves the canvas where it is clicked."""
+import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from studio.core.templates import open_document
@@ -21,10 +22,15 @@ def test_minimap_overview_and_navigation(qtbot, window):
     assert not minimap.isVisible()
 
 
-def test_idle_canvas_does_not_repaint(qtbot, window):
+@pytest.mark.parametrize("empty", [False, True])  # True: a document without nodes
+def test_idle_canvas_does_not_repaint(qtbot, make_window, empty):
     """The translucent minimap repaints the viewport beneath it; asking for its own repaint on
     every viewport repaint kept an idle studio painting forever (a whole core busy)."""
     from PySide6.QtCore import QEvent, QObject
+    window = make_window("lenet5")
+    if empty:
+        from studio.core.document import Document
+        window.session.set_document(Document(), None, [])
 
     class Count(QObject):
         paints = 0
