@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 
 from studio.gui import run_probe
 from studio.gui.guard import guarded
-from studio.gui.image_panel import ImagePanel
+from studio.gui.image_panel import ImagePanel, set_choices
 from studio.gui.mosaic import feature_mosaic, snapshot_activation
 
 
@@ -50,13 +50,7 @@ class ActivationsView(QWidget):
 
     def set_nodes(self, node_ids: list[str]) -> None:
         """The nodes offered (the network's nodes, in order); the selection is kept."""
-        current = self.node_box.currentText()
-        self.node_box.blockSignals(True)
-        self.node_box.clear()
-        self.node_box.addItems(node_ids)
-        if current in node_ids:
-            self.node_box.setCurrentText(current)
-        self.node_box.blockSignals(False)
+        set_choices(self.node_box, list(node_ids))
 
     def select_node(self, node_id: str) -> None:
         if self.node_box.findText(node_id) >= 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from studio.gui.image_panel import ImagePanel
+from studio.gui.image_panel import ImagePanel, set_choices
 from studio.gui.mosaic import kernel_mosaic
 
 
@@ -37,15 +37,7 @@ class FiltersView(QWidget):
             if snap is None:
                 self.panel.clear("no weight snapshot yet: the first arrives after a few steps")
             return
-        names = [n for n in snap.get("weights") or {}]
-        if names != [self.node_box.itemText(i) for i in range(self.node_box.count())]:
-            current = self.node_box.currentText()
-            self.node_box.blockSignals(True)
-            self.node_box.clear()
-            self.node_box.addItems(names)
-            if current in names:
-                self.node_box.setCurrentText(current)
-            self.node_box.blockSignals(False)
+        set_choices(self.node_box, list(snap.get("weights") or {}))
         self.shown_snapshot = snap
         self._redraw()
 

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+
+
+def set_choices(box: QComboBox, names: list[str]) -> None:
+    """Offer ``names`` in ``box``, keeping the current choice when it is still offered, without
+    emitting a change (the node boxes above the filter and activation images)."""
+    if names == [box.itemText(i) for i in range(box.count())]:
+        return
+    current = box.currentText()
+    box.blockSignals(True)
+    box.clear()
+    box.addItems(names)
+    if current in names:
+        box.setCurrentText(current)
+    box.blockSignals(False)
 
 
 class ImagePanel(QWidget):

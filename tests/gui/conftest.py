@@ -42,3 +42,13 @@ def make_window(qtbot):
 @pytest.fixture
 def window(make_window):
     return make_window("lenet5")
+
+
+@pytest.fixture
+def trainer_window(make_window, tmp_path):
+    """The mlp open, runs written under tmp_path, every run a QUICK one."""
+    from helpers import QUICK
+    window = make_window("mlp")
+    window.training.runs_root = tmp_path / "runs"
+    window.training.overrides = dict(QUICK)
+    return window

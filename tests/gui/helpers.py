@@ -5,6 +5,9 @@ from studio.core.builder import GraphBuilder
 from studio.core.document import Document
 from studio.core.layout import apply_layout
 
+# A few seconds of training the mlp on a few digits (the dashboard tests' runs)
+QUICK = {"epochs": 2, "limit": 120, "batch_size": 16, "log_every": 1, "device": "cpu"}
+
 
 def small_doc(input_shape=(1, 8, 8)) -> Document:
     """Input -> Conv2d -> Flatten -> Linear -> Output, laid out."""

@@ -4,18 +4,8 @@ mark it stale and never reach it; the training panel edits the document through 
 import json
 
 import numpy as np
-import pytest
 
-QUICK = {"epochs": 2, "limit": 120, "batch_size": 16, "log_every": 1, "device": "cpu"}
-
-
-@pytest.fixture
-def trainer_window(make_window, tmp_path):
-    window = make_window("mlp")
-    window.training.runs_root = tmp_path / "runs"
-    window.training.overrides = dict(QUICK)
-    return window
-
+from helpers import QUICK
 
 def _wait_finished(qtbot, run, timeout=45000, window=None):
     """Until the run ended and its process is gone (the end event comes a moment earlier)."""

@@ -6,20 +6,10 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
+
+from helpers import QUICK
 
 from studio.core.ops import SetParams
-
-QUICK = {"epochs": 2, "limit": 120, "batch_size": 16, "log_every": 1, "device": "cpu"}
-
-
-@pytest.fixture
-def trainer_window(make_window, tmp_path):
-    window = make_window("mlp")
-    window.training.runs_root = tmp_path / "runs"
-    window.training.overrides = dict(QUICK)
-    return window
-
 
 def _wait_gone(qtbot, window, timeout=45000):
     qtbot.waitUntil(lambda: not window.training.running, timeout=timeout)
