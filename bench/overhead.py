@@ -2,12 +2,15 @@
 
 1. compiled template vs a hand-written nn.Module of exactly the template's architecture (equal
    parameter counts asserted; the template's weights copied in and equal outputs asserted),
-   both in the same minimal loop (goal: throughput ratio >= 0.99);
+   both in the same minimal loop (goal: throughput ratio >= 0.99). "Compiled" is what the
+   engine trains: the flat module of studio.compile.flatten over the compiled GraphModule's
+   layers. Beside it, without a goal, the compiled GraphModule itself (one module call per
+   node, as the inspectors and hooks use it);
 2. the engine (studio.train.engine, the template's training section) vs that bare minimal loop
-   on a freshly compiled module with the same optimizer the engine builds (Adam with PyTorch's
-   fused kernel): the engine's own overhead (goal >= 0.97). Beside it, without a goal, the
-   engine vs the same bare loop with ``torch.optim.Adam``'s defaults (a per-tensor loop):
-   what a user gains or loses against a minimal loop of their own.
+   on a freshly compiled, flattened module with the same optimizer the engine builds (Adam with
+   PyTorch's fused kernel): the engine's own overhead (goal >= 0.97). Beside it, without a
+   goal, the engine vs the same bare loop with ``torch.optim.Adam``'s defaults (a per-tensor
+   loop): what a user gains or loses against a minimal loop of their own.
 
 Models: lenet5, resnet18 (small preset: width 8, 1x32x32 digits), lstm-classifier (digit rows).
 Single-threaded torch. Both comparisons interleave blocks of 10 steps (A B, B A, ...; for the
@@ -34,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from studio.compile.flatten import flat_module
 from studio.compile.fx import compile_network
 from studio.core.templates import open_document
 from studio.core.variables import apply_preset
@@ -174,19 +178,14 @@ def bare_block(step_fn, batches, first: int) -> tuple[float, float]:
     return since(start)
 
 
-def compiled_vs_hand(s_comp, s_hand, batches, blocks: int) -> list[tuple]:
-    """(compiled, hand-written) times of ``blocks`` interleaved block pairs, A B then B A;
-    both with the engine's fused Adam."""
+def interleaved(steps: list, batches, blocks: int) -> list[tuple]:
+    """Times of ``blocks`` interleaved rounds of one block per step function, in order, then
+    reversed, ...: one tuple per round, in the order of ``steps``."""
     out = []
     for k in range(blocks):
-        first = k * BLOCK
-        if k % 2:
-            h = bare_block(s_hand, batches, first)
-            c = bare_block(s_comp, batches, first)
-        else:
-            c = bare_block(s_comp, batches, first)
-            h = bare_block(s_hand, batches, first)
-        out.append((c, h))
+        order = range(len(steps)) if k % 2 == 0 else reversed(range(len(steps)))
+        times = {i: bare_block(steps[i], batches, k * BLOCK) for i in order}
+        out.append(tuple(times[i] for i in range(len(steps))))
     return out
 
 
@@ -238,23 +237,29 @@ def measure(name: str, blocks: int, epochs: int) -> dict:
     torch.set_num_threads(1)
     Hand, spec, field = CASES[name]
     doc = apply_preset(open_document(name)[0])
-    fresh = lambda: compile_network(doc, "model", doc.variables, training=True, seed=0).module
+    graph = lambda: compile_network(doc, "model", doc.variables, training=True, seed=0).module
+    fresh = lambda: flat_module(graph())
     data = load_dataset(spec, 0).train
     batches = [(data.fields[field][i:i + 32], data.fields["label"][i:i + 32])
                for i in range(0, 32 * BLOCK * 3, 32)]
     torch.manual_seed(0)
-    hand, compiled = Hand(), fresh()
+    hand, compiled = Hand(), graph()
     same_architecture(name, hand, compiled, batches[0])
-    s_hand, s_comp = make_step(hand, True), make_step(compiled, False)
-    bare_block(s_hand, batches, 0), bare_block(s_comp, batches, 0)  # warm-up
-    ops_c, ops_h = aten_ops(s_comp, batches[0]), aten_ops(s_hand, batches[0])
-    m1 = compiled_vs_hand(s_comp, s_hand, batches, blocks)
+    flat = flat_module(compiled)  # shares the compiled module's layers, so the same weights
+    assert flat is not compiled, f"{name}: the engine would train it unflattened"
+    s_hand, s_flat, s_graph = (make_step(hand, True), make_step(flat, False),
+                               make_step(compiled, False))
+    for s in (s_hand, s_flat, s_graph):
+        bare_block(s, batches, 0)  # warm-up
+    ops_c, ops_h = aten_ops(s_flat, batches[0]), aten_ops(s_hand, batches[0])
+    m1 = interleaved([s_flat, s_hand, s_graph], batches, blocks)
     m2 = engine_vs_bare(doc, [make_step(fresh(), False), make_step(fresh(), False, False)],
                         batches, epochs)
     return {"params": count(compiled), "ops": sum(ops_c.values()),
             "extra_ops": sum((ops_c - ops_h).values()), "extra": dict(ops_c - ops_h),
-            "ms_per_step": statistics.median(h[0] for _, h in m1) / BLOCK * 1e3,
+            "ms_per_step": statistics.median(m[1][0] for m in m1) / BLOCK * 1e3,
             "compiled": ratio(m1, 0), "compiled_wall": ratio(m1, 1), "pairs": len(m1),
+            "graph": statistics.median(m[1][0] / m[2][0] for m in m1),
             "engine": ratio(m2, 0), "engine_wall": ratio(m2, 1), "blocks": len(m2),
             "engine_default": ratio(m2, 0, 2)}
 
@@ -278,16 +283,20 @@ def main():
             runs.append(r)
             print(f"{name}: {r['params']:,} parameters, hand-written {r['ms_per_step']:.2f} ms "
                   f"CPU per step; compiled/hand-written {r['compiled']:.3f} CPU, "
-                  f"{r['compiled_wall']:.3f} wall ({r['pairs']} pairs); engine/bare "
+                  f"{r['compiled_wall']:.3f} wall ({r['pairs']} rounds; per-node "
+                  f"GraphModule/hand-written {r['graph']:.3f}); engine/bare "
                   f"{r['engine']:.3f} CPU, {r['engine_wall']:.3f} wall, engine/bare with "
                   f"PyTorch's default Adam {r['engine_default']:.3f} CPU ({r['blocks']} blocks); "
                   f"aten ops per step {r['ops']}, extra {r['extra']}", flush=True)
         med = {k: statistics.median(r[k] for r in runs)
-               for k in ("compiled", "engine", "engine_default")}
+               for k in ("compiled", "graph", "engine", "engine_default")}
         each = {k: ", ".join(f"{r[k]:.3f}" for r in runs) for k in med}
         lines.append(f"{name} compiled/hand-written throughput (CPU time; median of {len(runs)} "
                      f"processes [{each['compiled']}], each the median of {runs[0]['pairs']} "
-                     f"interleaved {BLOCK}-step pairs): {med['compiled']:.3f} (goal >= 0.99)")
+                     f"interleaved {BLOCK}-step rounds): {med['compiled']:.3f} (goal >= 0.99)")
+        lines.append(f"{name} per-node GraphModule/hand-written throughput (the compiled module "
+                     f"unflattened; CPU time; [{each['graph']}]): {med['graph']:.3f} (no goal: "
+                     f"what flattening gains)")
         lines.append(f"{name} compiled step: aten ops beyond the hand-written step: "
                      f"{max(r['extra_ops'] for r in runs)} (goal == 0)")
         lines.append(f"{name} engine/bare-loop throughput, same fused Adam (CPU time; median of "

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from studio.compile.flatten import flat_module
 from studio.compile.fx import compile_network
 from studio.train import runs
 from studio.train.config import resolve_config
@@ -26,6 +27,7 @@ from studio.train.data.batches import Batches
 from studio.train.data.binding import bind, bind_noise, check
 from studio.train.devices import Distributed, Precision, pick_device
 from studio.train.events import EventStream
+from studio.train.grads import GradientBuffer
 from studio.train.guard import NonFiniteError, check_gradient, check_loss
 from studio.train.optim import ConfigError, Schedule, freeze, l1_penalty, make_optimizer, set_lr
 from studio.train.probe import Prober
@@ -34,8 +36,9 @@ from studio.train.recipes import recipes
 
 @dataclass
 class Net:
-    """One compiled network: the module (weights), the callable used to train it (DDP or
-    torch.compile wrapped) and which dataset field feeds each placeholder."""
+    """One compiled network: the module (weights, hooks, evaluation), the callable a training
+    step runs (its flat module, DDP or torch.compile wrapped) and which dataset field feeds
+    each placeholder."""
 
     name: str
     compiled: object
@@ -98,6 +101,7 @@ class Trainer:
         self.extra_modules: dict = {}
         self.recipe = recipe_cls(self)
         self.optimizers = self.recipe.setup()
+        self.grads = {o: b for o in self.optimizers.values() if (b := GradientBuffer.of(o))}
         self.base_lr = {k: o.param_groups[0]["lr"] for k, o in self.optimizers.items()}
         self.schedule = Schedule(c["schedule"], int(c["epochs"]), len(self.batches))
         self.prober = Prober(self, c["snapshot"])
@@ -135,7 +139,7 @@ class Trainer:
         module = comp.module.to(self.device)
         if self.device.type == "cuda" and any(len(b.shape) == 3 for b in self.bindings[name]):
             module = module.to(memory_format=torch.channels_last)
-        forward = module
+        forward = flat_module(module)  # the same layers, without a Python call per node
         if self.dist.active:
             from torch.nn.parallel import DistributedDataParallel as DDP
             forward = DDP(module, device_ids=[self.device.index] if self.device.type == "cuda"
@@ -203,21 +207,33 @@ class Trainer:
         ``check_loss`` also checks the loss here (instead of :meth:`check_loss` before the
         backward): both checks and both logged values then cost one synchronization per step.
         The optimizer has not stepped when either check fails, so the weights stay good."""
-        optimizer.zero_grad(set_to_none=True)
+        grads = self.grads.get(optimizer)
+        if grads:
+            grads.zero()
+        else:
+            optimizer.zero_grad(set_to_none=True)
         scaler = self.precision.scaler
         (scaler.scale(loss) if scaler else loss).backward()
         if scaler:
             scaler.unscale_(optimizer)
-        params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
         clip = self.config["clip_grad_norm"]
-        if clip:
-            norms = [torch.nn.utils.clip_grad_norm_(params, float(clip))]
-        else:  # per-tensor norms, summed below in Python: nothing is scaled by 1, no extra ops
-            norms = list(torch._foreach_norm([p.grad for p in params])) if params else []
+        if grads:  # one op over every gradient (studio.train.grads)
+            norms = [grads.norm()]
+            if clip:
+                torch.nn.utils.clip_grads_with_norm_(grads.params, float(clip), norms[0])
+        else:
+            params = [p for g in optimizer.param_groups for p in g["params"]
+                      if p.grad is not None]
+            if clip:
+                norms = [torch.nn.utils.clip_grad_norm_(params, float(clip))]
+            else:  # per-tensor norms, summed below in Python: nothing is scaled by 1
+                norms = list(torch._foreach_norm([p.grad for p in params])) if params else []
         if check_loss:
             norms.insert(0, loss.detach())
-        # stack promotes mixed dtypes (an fp16 loss under autocast): no per-tensor casts
-        values = torch.stack(norms).tolist() if norms else []
+        if self.device.type == "cpu":  # no synchronization to save: no stack either
+            values = [n.item() for n in norms]
+        else:  # stack promotes mixed dtypes (an fp16 loss under autocast): no per-tensor casts
+            values = torch.stack(norms).tolist() if norms else []
         loss_value = values.pop(0) if check_loss else None
         norm = math.hypot(*values)  # inf if any is inf, else nan if any is nan
         if check_loss and not math.isfinite(loss_value):
