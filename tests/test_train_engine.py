@@ -115,6 +115,27 @@ def test_schedule_warmup_and_cosine():
     assert p.factor(3, 3) == 0.25
 
 
+def test_every_step_trains_and_logs_with_its_scheduled_learning_rate(tmp_path):
+    from studio.train.optim import Schedule
+    spec = {"name": "cosine", "warmup_steps": 2}
+    used = []
+    trainer = Trainer(_doc("mlp"), {**BASE, "schedule": spec,
+                                    "optimizer": {"name": "sgd", "lr": 0.1}},
+                      out=str(tmp_path / "r"),
+                      callback=lambda e: used.append(
+                          trainer.optimizers["model"].param_groups[0]["lr"])
+                      if e["event"] == "step" else None)
+    trainer.run()
+    steps = [e for e in _events(trainer.run_dir) if e["event"] == "step"]
+    assert len(steps) == 6  # 48 samples, batches of 16, two epochs
+    schedule = Schedule(spec, epochs=2, steps_per_epoch=3)
+    expected = [0.1 * schedule.factor(e["epoch"] - 1, e["step"] - 1) for e in steps]
+    assert [e["lr"] for e in steps] == pytest.approx(expected)
+    assert used == pytest.approx(expected)
+    # warm-up, then a cosine falling at every step, inside an epoch too
+    assert used[0] < used[1] and all(a > b for a, b in zip(used[2:], used[3:]))
+
+
 def test_frozen_node_does_not_change(tmp_path):
     trainer = Trainer(_doc(), {**BASE, "epochs": 1, "freeze": ["c1"]}, out=str(tmp_path / "r"))
     trainer.setup()
@@ -179,3 +200,18 @@ def test_parameters_without_a_fused_kernel_get_the_default_optimizer():
     assert not make_optimizer(on_meta, {"name": "adam"}).defaults["fused"]
     assert "fused" not in make_optimizer([torch.nn.Parameter(torch.zeros(3))],
                                          {"name": "rmsprop"}).defaults
+
+
+def test_event_lines_reach_the_disk_without_a_flush_per_step(tmp_path):
+    from studio.train.events import EventStream
+    path = tmp_path / "metrics.jsonl"
+    stream = EventStream(path)
+    stream.emit("step", step=1, loss=0.5)
+    stream.emit("step", step=2, loss=float("nan"))  # not JSON: written as a string
+    stream.emit("epoch", epoch=1)  # every event but a step is flushed at once
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [e["event"] for e in lines] == ["step", "step", "epoch"]
+    assert lines[1]["loss"] == "nan"
+    stream.emit("step", step=3, loss=0.25)
+    stream.close()
+    assert json.loads(path.read_text().splitlines()[-1])["step"] == 3

@@ -92,5 +92,8 @@ class Precision:
 
     def autocast(self):
         if not self.enabled:
-            return contextlib.nullcontext()
+            return _NO_AUTOCAST
         return torch.autocast("cuda", dtype=torch.float16)
+
+
+_NO_AUTOCAST = contextlib.nullcontext()  # reusable: one object instead of one per step

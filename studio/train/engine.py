@@ -8,11 +8,9 @@ resumed run reproduces the uninterrupted one exactly.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-import math
 import time
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -28,23 +26,11 @@ from studio.train.data.binding import bind, bind_noise, check
 from studio.train.devices import Distributed, Precision, pick_device
 from studio.train.events import EventStream
 from studio.train.grads import GradientBuffer
-from studio.train.guard import NonFiniteError, check_gradient, check_loss
-from studio.train.optim import ConfigError, Schedule, freeze, l1_penalty, make_optimizer, set_lr
+from studio.train.guard import NonFiniteError
+from studio.train.optim import ConfigError, Schedule, freeze
 from studio.train.probe import Prober
 from studio.train.recipes import recipes
-
-
-@dataclass
-class Net:
-    """One compiled network: the module (weights, hooks, evaluation), the callable a training
-    step runs (its flat module, DDP or torch.compile wrapped) and which dataset field feeds
-    each placeholder."""
-
-    name: str
-    compiled: object
-    module: torch.nn.Module
-    forward: object
-    bindings: list = field(default_factory=list)
+from studio.train.step import Net, StepServices
 
 
 @dataclass
@@ -57,7 +43,11 @@ class RunResult:
     error: str | None = None
 
 
-class Trainer:
+def _as_float(value) -> float:
+    return float(value.detach()) if torch.is_tensor(value) else float(value)
+
+
+class Trainer(StepServices):
     def __init__(self, doc, overrides: dict | None = None, *, out: str | None = None,
                  resume: str | None = None, callback=None):
         self.resume_dir = None
@@ -83,6 +73,7 @@ class Trainer:
             torch.use_deterministic_algorithms(True, warn_only=True)
         self.device = pick_device(c["device"], self.dist.local_rank)
         self.precision = Precision(self.device, c["amp"])
+        self.autocast = self.precision.autocast
         kinds = recipes()
         if c["recipe"] not in kinds:
             raise ConfigError(f"training.recipe: unknown {c['recipe']!r} "
@@ -104,6 +95,9 @@ class Trainer:
         self.grads = {o: b for o in self.optimizers.values() if (b := GradientBuffer.of(o))}
         self.base_lr = {k: o.param_groups[0]["lr"] for k, o in self.optimizers.items()}
         self.schedule = Schedule(c["schedule"], int(c["epochs"]), len(self.batches))
+        # read every step: resolved once
+        self.l1, self.clip = float(c["l1"] or 0), float(c["clip_grad_norm"] or 0)
+        self.sync_free = self.device.type == "cpu"  # .item() per value costs no waiting here
         self.prober = Prober(self, c["snapshot"])
         self._setup_run()
 
@@ -173,90 +167,6 @@ class Trainer:
         """Everything saved in a checkpoint: the networks and recipe-owned parameters."""
         return {**{n: net.module for n, net in self.nets.items()}, **self.extra_modules}
 
-    # ----- services used by recipes ----------------------------------------------------------
-    def autocast(self):
-        return self.precision.autocast()
-
-    def make_optimizer(self, net: Net, spec: dict | None = None, params=None):
-        params = [p for p in (params or net.module.parameters()) if p.requires_grad]
-        if not params:
-            raise ConfigError(f"network {net.name!r} has nothing to train (all frozen?)")
-        return make_optimizer(params, {**self.config["optimizer"], **(spec or {})})
-
-    def forward(self, net: Net, args, train: bool = True):
-        """Run ``net``; when a node fails, re-run node by node to name it (NodeRuntimeError)."""
-        try:
-            return (net.forward if train else net.module)(*args)
-        except (RuntimeError, TypeError, ValueError, IndexError) as first:
-            net.compiled.run_located(*args)
-            raise first
-
-    def total_loss(self, out: dict, net: Net):
-        terms = list(out["losses"].values())
-        # one term: itself (sum() would add it to 0: one more op forward and backward)
-        loss = terms[0] if len(terms) == 1 else sum(terms)
-        penalty = l1_penalty(net.module, float(self.config["l1"])) if self.config["l1"] else None
-        return loss if penalty is None else loss + penalty
-
-    def check_loss(self, loss, net: Net, args) -> None:
-        check_loss(loss, self.step + 1, net.compiled, args, net.name)
-
-    def optimize(self, loss, net: Net, optimizer, args, check_loss: bool = False) -> tuple:
-        """Backward, unscale, clip, check, step. Returns (loss, gradient norm) as floats.
-
-        ``check_loss`` also checks the loss here (instead of :meth:`check_loss` before the
-        backward): both checks and both logged values then cost one synchronization per step.
-        The optimizer has not stepped when either check fails, so the weights stay good."""
-        grads = self.grads.get(optimizer)
-        if grads:
-            grads.zero()
-        else:
-            optimizer.zero_grad(set_to_none=True)
-        scaler = self.precision.scaler
-        (scaler.scale(loss) if scaler else loss).backward()
-        if scaler:
-            scaler.unscale_(optimizer)
-        clip = self.config["clip_grad_norm"]
-        if grads:  # one op over every gradient (studio.train.grads)
-            norms = [grads.norm()]
-            if clip:
-                torch.nn.utils.clip_grads_with_norm_(grads.params, float(clip), norms[0])
-        else:
-            params = [p for g in optimizer.param_groups for p in g["params"]
-                      if p.grad is not None]
-            if clip:
-                norms = [torch.nn.utils.clip_grad_norm_(params, float(clip))]
-            else:  # per-tensor norms, summed below in Python: nothing is scaled by 1
-                norms = list(torch._foreach_norm([p.grad for p in params])) if params else []
-        if check_loss:
-            norms.insert(0, loss.detach())
-        if self.device.type == "cpu":  # no synchronization to save: no stack either
-            values = [n.item() for n in norms]
-        else:  # stack promotes mixed dtypes (an fp16 loss under autocast): no per-tensor casts
-            values = torch.stack(norms).tolist() if norms else []
-        loss_value = values.pop(0) if check_loss else None
-        norm = math.hypot(*values)  # inf if any is inf, else nan if any is nan
-        if check_loss and not math.isfinite(loss_value):
-            self.check_loss(loss, net, args)  # raises, naming the node
-        if scaler:  # inf gradients are expected now and then with AMP: the scaler skips them
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            if not math.isfinite(norm):
-                check_gradient(torch.tensor(norm), self.step + 1, net.compiled, args, net.name)
-            optimizer.step()
-        return loss_value, norm
-
-    def save_grid(self, images, name: str, rows: int | None = None) -> str | None:
-        if not self.run_dir:
-            return None
-        from torchvision.utils import save_image
-        folder = self.run_dir / "samples"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{name}-epoch{self.epoch + 1:03d}.png"
-        save_image(images.detach().float().cpu(), str(path), nrow=rows or 8)
-        return str(path.relative_to(self.run_dir))
-
     # ----- the loop ----------------------------------------------------------------------------
     def run(self) -> RunResult:
         self.setup()
@@ -292,38 +202,44 @@ class Trainer:
         max_steps = int(c["max_steps"] or 0)
         log_every, world = int(c["log_every"]), self.dist.world
         n_batches = len(self.batches)
+        lr_groups = [(g, self.base_lr[k]) for k, o in self.optimizers.items()
+                     for g in o.param_groups]
+        first_lr = lr_groups[0][1]  # the logged one: the first optimizer's (a GAN has two)
         while self.epoch < int(c["epochs"]):
             self.batches.set_epoch(self.epoch)
             for m in self.modules().values():
                 m.train()
             start, seen = time.perf_counter(), 0
             totals: dict[str, float] = {}
-            factor = lrs = None
+            factor = None
+            # the whole epoch's schedule at once: per step only a lookup (computing a cosine
+            # factor there cost ~1.5 % of an LSTM step, bench/overhead.py)
+            factors = self.schedule.factors(self.epoch, self.step - self.batch_in_epoch,
+                                            n_batches)
             for i, batch in enumerate(self.batches):
                 if i < self.batch_in_epoch:  # resuming inside this epoch
                     continue
-                new_factor = self.schedule.factor(self.epoch, self.step)
-                if new_factor != factor:  # constant schedules: set once per epoch
-                    factor = new_factor
-                    lrs = {k: set_lr(o, self.base_lr[k], factor)
-                           for k, o in self.optimizers.items()}
+                if factors[i] != factor:
+                    factor = factors[i]
+                    for group, base in lr_groups:
+                        group["lr"] = base * factor
                 result = self.recipe.train_step(batch)
                 self.step += 1
                 self.batch_in_epoch = i + 1
-                n = len(next(iter(batch.values())))
+                n = next(iter(batch.values())).shape[0]  # (len() on a tensor is Python code)
                 seen += n
-                values = {k: float(v.detach()) if torch.is_tensor(v) else float(v)
-                          for k, v in result.items()}
-                for k, v in values.items():
-                    totals[k] = totals.get(k, 0.0) + v * n
-                last = self.batch_in_epoch == n_batches or self.step == max_steps
-                if self.step % log_every == 0 or last:
+                for k, v in result.items():  # mostly floats (GAN and RBM: tensors)
+                    totals[k] = totals.get(k, 0.0) + (v if v.__class__ is float else
+                                                      _as_float(v)) * n
+                if self.step % log_every == 0 or self.batch_in_epoch == n_batches or \
+                        self.step == max_steps:
                     self.events.emit(
                         "step", step=self.step, epoch=self.epoch + 1, batch=self.batch_in_epoch,
-                        batches=n_batches, lr=next(iter(lrs.values())),
+                        batches=n_batches, lr=first_lr * factor,
                         samples_per_s=seen * world / max(1e-9, time.perf_counter() - start),
-                        **{k: self.dist.mean(v) for k, v in values.items()})
-                self.prober.maybe(self.step)
+                        **{k: self.dist.mean(_as_float(v)) for k, v in result.items()})
+                if self.prober.every:
+                    self.prober.maybe(self.step)
                 if max_steps and self.step >= max_steps:
                     self._save("last")
                     return "stopped"

@@ -24,10 +24,14 @@ def _clean(value):
     return value
 
 
+FLUSH_S = 1.0
+
+
 class EventStream:
     def __init__(self, path: Path | None, callback=None, enabled: bool = True):
         self.callback, self.enabled = callback, enabled
         self.start = time.perf_counter()
+        self.flushed = 0.0
         self.file = open(path, "a", encoding="utf-8") if (path and enabled) else None
         self.board = self._tensorboard(path.parent) if (path and enabled) else None
 
@@ -45,8 +49,16 @@ class EventStream:
         if not self.enabled:
             return event
         if self.file:
-            self.file.write(json.dumps(_clean(event)) + "\n")
-            self.file.flush()
+            try:  # the C encoder alone, unless a value is NaN/inf (then _clean's Python walk)
+                line = json.dumps(event, allow_nan=False)
+            except ValueError:
+                line = json.dumps(_clean(event))
+            self.file.write(line + "\n")
+            # step lines reach the disk at least every FLUSH_S (a flush per line was a
+            # system call every few steps); every other event at once
+            if kind != "step" or event["time"] - self.flushed >= FLUSH_S:
+                self.file.flush()
+                self.flushed = event["time"]
         if self.board and kind in ("step", "epoch"):
             self._board(event)
         if self.callback:

@@ -101,6 +101,10 @@ class Schedule:
             f = self.state["scale"]
         return warm * f
 
+    def factors(self, epoch: int, first_step: int, count: int) -> list[float]:
+        """The factor of each of an epoch's ``count`` steps, the first being ``first_step``."""
+        return [self.factor(epoch, first_step + i) for i in range(count)]
+
     def end_epoch(self, metric: float | None) -> None:
         """Reduce-on-plateau: scale by ``factor`` after ``patience`` epochs without improvement."""
         if self.kind not in ("plateau", "reduce-on-plateau") or metric is None:
@@ -113,10 +117,3 @@ class Schedule:
             if s["bad_epochs"] > int(self.spec.get("patience", 2)):
                 s["scale"] *= float(self.spec.get("factor", 0.1))
                 s["bad_epochs"] = 0
-
-
-def set_lr(optimizer, base_lr: float, factor: float) -> float:
-    lr = base_lr * factor
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-    return lr

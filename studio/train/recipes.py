@@ -7,6 +7,8 @@ differ in their metrics, their samples and, for GANs and RBMs, in how they step
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from studio.train import task_samples
@@ -27,8 +29,8 @@ class Recipe:
     def network_names(cls, doc) -> list[str]:
         return ["model"] if "model" in doc.networks else list(doc.networks)[:1]
 
-    @property
-    def net(self):
+    @functools.cached_property
+    def net(self):  # (the trainer places its networks before it makes the recipe)
         return next(iter(self.t.nets.values()))
 
     def setup(self) -> dict:

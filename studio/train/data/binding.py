@@ -27,6 +27,11 @@ class Binding:
     shape: list
     dtype: str
 
+    def __post_init__(self):
+        # what to_arguments compares every step, made once
+        self.sample_shape = None if -1 in self.shape else tuple(self.shape)
+        self.torch_dtype = _DTYPES.get(self.dtype, torch.float32)
+
 
 def _pick_field(wanted: str, available: list, node: str, warnings: list) -> str:
     if wanted in available:
@@ -124,12 +129,11 @@ def to_arguments(batch: dict, bindings: list[Binding], device) -> list[torch.Ten
         value = batch[b.field]
         if not torch.is_tensor(value):
             value = torch.as_tensor(value)
-        if -1 not in b.shape and value.shape[1:] != tuple(b.shape):
-            value = value.reshape(len(value), *b.shape)
-        dtype = _DTYPES.get(b.dtype, torch.float32)
+        if b.sample_shape is not None and value.shape[1:] != b.sample_shape:
+            value = value.reshape(len(value), *b.sample_shape)
         # .to() is a dispatch even when it returns its input: skip it when nothing changes
-        if value.dtype != dtype or value.device != device:
-            value = value.to(device, dtype, non_blocking=True)
+        if value.dtype is not b.torch_dtype or value.device != device:
+            value = value.to(device, b.torch_dtype, non_blocking=True)
         out.append(value)
     return out
 
