@@ -215,3 +215,15 @@ def test_event_lines_reach_the_disk_without_a_flush_per_step(tmp_path):
     stream.emit("step", step=3, loss=0.25)
     stream.close()
     assert json.loads(path.read_text().splitlines()[-1])["step"] == 3
+
+
+def test_a_run_that_fails_unexpectedly_still_writes_what_it_logged(tmp_path):
+    def fail_at_the_third_step(event):
+        if event["event"] == "step" and event["step"] == 3:
+            raise RuntimeError("the consumer broke")
+    trainer = Trainer(_doc("mlp"), BASE, out=str(tmp_path / "r"),
+                      callback=fail_at_the_third_step)
+    with pytest.raises(RuntimeError, match="consumer broke"):
+        trainer.run()
+    steps = [e["step"] for e in _events(trainer.run_dir) if e["event"] == "step"]
+    assert steps == [1, 2, 3]

@@ -190,6 +190,9 @@ class Trainer(StepServices):
                 self._save("last")  # weights before the bad step are still good
             self.events.emit("error", message=error, step=e.step, node=e.node,
                              network=e.network)
+        except BaseException:  # any other failure: what was logged still reaches the file
+            self.events.close()
+            raise
         if status in ("finished", "stopped") and self.data.test is not None:
             self._test()
         self.events.emit("end", status=status, step=self.step, epoch=self.epoch)
@@ -205,6 +208,7 @@ class Trainer(StepServices):
         lr_groups = [(g, self.base_lr[k]) for k, o in self.optimizers.items()
                      for g in o.param_groups]
         first_lr = lr_groups[0][1]  # the logged one: the first optimizer's (a GAN has two)
+        mean = self.dist.mean if self.dist.active else float  # logged values over ranks
         while self.epoch < int(c["epochs"]):
             self.batches.set_epoch(self.epoch)
             for m in self.modules().values():
@@ -237,7 +241,7 @@ class Trainer(StepServices):
                         "step", step=self.step, epoch=self.epoch + 1, batch=self.batch_in_epoch,
                         batches=n_batches, lr=first_lr * factor,
                         samples_per_s=seen * world / max(1e-9, time.perf_counter() - start),
-                        **{k: self.dist.mean(_as_float(v)) for k, v in result.items()})
+                        **{k: mean(_as_float(v)) for k, v in result.items()})
                 if self.prober.every:
                     self.prober.maybe(self.step)
                 if max_steps and self.step >= max_steps:
