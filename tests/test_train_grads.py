@@ -3,12 +3,13 @@ gradients, one norm over all of them, and views that survive code setting gradie
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 import torch
 from torch import nn
 
-from studio.train.grads import GradientBuffer
+from studio.train.grads import GradientBuffer, clipped_norm
 from studio.train.optim import make_optimizer
 
 
@@ -87,3 +88,19 @@ def test_a_copy_of_the_model_does_not_share_the_buffer():
     x, y = _batches()[0]
     nn.functional.cross_entropy(twin(x), y).backward()
     assert grads.norm() == 0
+
+
+@pytest.mark.parametrize("with_buffer", [True, False])
+@pytest.mark.parametrize("clip", [0.0, 0.05])
+def test_the_step_norm_is_the_total_norm_before_clipping(with_buffer, clip):
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), 0.1)
+    grads = GradientBuffer.of(opt) if with_buffer else None
+    x, y = _batches()[0]
+    nn.functional.cross_entropy(model(x), y).backward()
+    before = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    value, squared = clipped_norm(opt, grads, clip)
+    torch.testing.assert_close(value.sqrt() if squared else value, before)
+    after = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    torch.testing.assert_close(after, torch.minimum(before, torch.tensor(clip or math.inf)),
+                               rtol=1e-4, atol=0)

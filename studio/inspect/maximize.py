@@ -54,7 +54,7 @@ def descend(x: torch.Tensor, step_loss, steps: int, lr: float, bounds, progress=
             if after_step is not None:
                 after_step(x, step)
             x.clamp_(*bounds)
-        history.append(float(value))
+        history.append(float(value.detach()))
         if progress is not None and progress((step + 1) / steps) is False:
             return history, True
     return history, False

@@ -75,7 +75,7 @@ class StepServices:
         (scaler.scale(loss) if scaler else loss).backward()
         if scaler:
             scaler.unscale_(optimizer)
-        norm = clipped_norm(optimizer, grads, self.clip)
+        norm, squared = clipped_norm(optimizer, grads, self.clip)
         if self.sync_free:  # nothing to wait for: read each value (cheaper than a stack)
             loss_value = loss.item() if check_loss else None
             norm = norm.item()
@@ -83,6 +83,8 @@ class StepServices:
             loss_value, norm = torch.stack([loss.detach(), norm]).tolist()
         else:
             loss_value, norm = None, norm.item()
+        if squared:
+            norm = math.sqrt(norm)  # (NaN and inf stay what they are)
         if check_loss and not math.isfinite(loss_value):
             self.check_loss(loss, net, args)  # raises, naming the node
         if scaler:  # inf gradients are expected now and then with AMP: the scaler skips them
