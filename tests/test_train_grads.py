@@ -75,10 +75,12 @@ def test_zero_reattaches_gradients_that_were_set_to_none():
     assert grads.norm() > 0  # backward wrote into the buffer, so the check sees it
 
 
-def test_mixed_dtypes_keep_separate_gradients():
+def test_mixed_dtypes_and_other_devices_keep_separate_gradients():
     model = _model()
     model[3].double()
     assert GradientBuffer.of(torch.optim.SGD(model.parameters(), 0.1)) is None
+    elsewhere = _model().to("meta")  # (CUDA waits for a run on a card; see the module)
+    assert GradientBuffer.of(torch.optim.SGD(elsewhere.parameters(), 0.1)) is None
 
 
 def test_a_copy_of_the_model_does_not_share_the_buffer():

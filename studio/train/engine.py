@@ -266,7 +266,8 @@ class Trainer(StepServices):
 
     def evaluate(self, dataset) -> dict:
         acc = self.recipe.accumulator()
-        data = dataset if self.eval_transform is None else Augmented(dataset, self.eval_transform, 0)
+        data = dataset if self.eval_transform is None else \
+            Augmented(dataset, self.eval_transform, 0)
         with self.evaluating():
             for batch in Batches(data, int(self.config["batch_size"]) * 2, shuffle=False, seed=0):
                 self.recipe.eval_batch(batch, acc)

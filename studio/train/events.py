@@ -28,7 +28,8 @@ def _clean(value):
 
 
 FLUSH_S = 1.0
-_STRICT = json.JSONEncoder(allow_nan=False)  # made once: json.dumps(allow_nan=...) makes one a call
+# made once (json.dumps with allow_nan=False would make an encoder per call)
+_STRICT = json.JSONEncoder(allow_nan=False)
 
 
 class EventStream:
