@@ -247,8 +247,9 @@ def measure(name: str, blocks: int, epochs: int) -> dict:
     same_architecture(name, hand, compiled, batches[0])
     flat = flat_module(compiled)  # shares the compiled module's layers, so the same weights
     assert flat is not compiled, f"{name}: the engine would train it unflattened"
+    # the unflattened module: a fresh one, so no two optimizers step the same weights
     s_hand, s_flat, s_graph = (make_step(hand, True), make_step(flat, False),
-                               make_step(compiled, False))
+                               make_step(graph(), False))
     for s in (s_hand, s_flat, s_graph):
         bare_block(s, batches, 0)  # warm-up
     ops_c, ops_h = aten_ops(s_flat, batches[0]), aten_ops(s_hand, batches[0])

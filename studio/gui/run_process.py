@@ -107,6 +107,11 @@ class TrainingProcess:
 
     def start(self) -> None:
         self.process.start()
+        # The parent only reads. With its copy of the pipe's write end closed, a child killed
+        # halfway through sending an event leaves an end of file behind, which drain() stops
+        # at; with it open, reading the rest of that message waited forever (the studio hung).
+        # (multiprocessing.Queue has no public way to say "this side never writes".)
+        self.queue._writer.close()
 
     def drain(self, limit: int = 2000) -> list[dict]:
         """Events waiting in the queue (at most ``limit``, so one tick stays short)."""

@@ -125,3 +125,25 @@ def test_the_training_child_runs_below_the_studio():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     raised, wanted = result.stdout.split()
     assert result.returncode == 0 and raised == wanted, result.stderr[-2000:]
+
+
+def test_a_child_killed_halfway_through_an_event_does_not_hang_the_studio():
+    import threading
+    import time
+
+    from studio.gui.run_process import TrainingProcess
+    from child_targets import send_half_an_event
+    proc = TrainingProcess("{}", {}, "unused")
+    proc.process = proc.ctx.Process(target=send_half_an_event, args=(proc.queue,), daemon=True)
+    proc.start()
+    assert proc.queue.get(timeout=30) == {"event": "start"}  # a whole event first
+    time.sleep(1)  # the child has written the first bytes of the next one and waits
+    proc.kill()
+    proc.process.join(timeout=10)
+    drained = []  # in a thread, so a regression fails here instead of hanging the suite
+    reader = threading.Thread(target=lambda: drained.append(proc.drain()), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "drain() waits for the rest of an event that never comes"
+    assert drained == [[]]  # it stops at the end of file the dead child left
+    proc.close()
