@@ -130,3 +130,13 @@ class _SideWeights(nn.Module):
 def test_a_network_with_unused_weights_trains_unflattened():
     module = _SideWeights()
     assert flat_module(module) is module
+
+
+def test_flattening_leaves_every_module_in_its_mode():
+    compiled = compile_on(configured("alexnet"), "model", training=True, seed=0)
+    module = compiled.module.train()
+    frozen = next(m for m in module.modules() if isinstance(m, nn.Dropout))
+    frozen.eval()  # a mix of modes, as fine-tuning code may leave it
+    modes = [m.training for m in module.modules()]
+    flat_module(module)
+    assert [m.training for m in module.modules()] == modes

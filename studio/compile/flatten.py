@@ -40,12 +40,13 @@ class _Tracer(fx.Tracer):
 
 
 def _trace(module: nn.Module, keep: set, training: bool) -> fx.Graph:
-    was = module.training
+    modes = [(m, m.training) for m in module.modules()]  # each one's, which may differ
     module.train(training)
     try:
         return _Tracer(keep).trace(module)
     finally:
-        module.train(was)
+        for m, mode in modes:
+            m.training = mode
 
 
 def _signature(node: fx.Node) -> tuple:
@@ -94,5 +95,5 @@ def flat_module(module: nn.Module) -> nn.Module:
     if {id(p) for p in flat.parameters()} != {id(p) for p in module.parameters()} or \
             {id(b) for b in flat.buffers()} != {id(b) for b in module.buffers()}:
         return module
-    flat.train(module.training)
+    flat.training = module.training  # (not .train(): that would reset the shared layers)
     return flat
