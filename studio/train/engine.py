@@ -73,7 +73,6 @@ class Trainer(StepServices):
             torch.use_deterministic_algorithms(True, warn_only=True)
         self.device = pick_device(c["device"], self.dist.local_rank)
         self.precision = Precision(self.device, c["amp"])
-        self.autocast = self.precision.autocast
         kinds = recipes()
         if c["recipe"] not in kinds:
             raise ConfigError(f"training.recipe: unknown {c['recipe']!r} "

@@ -33,7 +33,7 @@ class Net:
 
 
 class StepServices:
-    def autocast(self):  # (Trainer.setup puts Precision.autocast here: one call a step)
+    def autocast(self):
         return self.precision.autocast()
 
     def make_optimizer(self, net: Net, spec: dict | None = None, params=None):
