@@ -24,7 +24,7 @@ run: install
 	$(BIN)/netstudio
 
 test: install-test
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n auto
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -85,8 +85,10 @@ def test_bundle_runs_with_only_torch_and_safetensors(make, trained, tmp_path, ca
         expected = compiled.module.eval()(*inputs)
     expected = expected if isinstance(expected, tuple) else (expected,)
     assert len(outputs) == len(expected)
+    # Another process may pick other kernels or thread splits (seen: 6e-8 apart on a 2-core CPU),
+    # so the comparison uses float32's tolerances, not bit equality.
     for i, tensor in enumerate(expected):
-        torch.testing.assert_close(outputs[str(i)], tensor, rtol=0, atol=0)
+        torch.testing.assert_close(outputs[str(i)], tensor, rtol=1.3e-6, atol=1e-5)
 
 
 def test_bundle_into_an_existing_folder_keeps_other_files(small_doc, tmp_path, capsys):

@@ -10,6 +10,7 @@ from safetensors.torch import load_file
 from studio.core.templates import open_document
 from studio.core.variables import apply_preset
 from studio.train.engine import Trainer, train
+from studio.train.runs import read_checkpoint
 
 BASE = {"device": "cpu", "limit": 48, "batch_size": 16, "epochs": 2, "log_every": 1}
 
@@ -56,7 +57,7 @@ def test_nan_output_stops_at_the_step_and_names_the_node(tmp_path):
     assert error["node"] == "f6" and error["step"] == 5
     kept = load_file(str(tmp_path / "run" / "checkpoints" / "last.safetensors"))
     assert all(torch.isfinite(v).all() for k, v in kept.items() if v.is_floating_point())
-    assert json.loads((tmp_path / "run" / "checkpoints" / "last.json").read_text())[
+    assert read_checkpoint(tmp_path / "run", "last")[1][
         "info"]["step"] == 3  # the end of the first epoch, the last good state
 
 

@@ -39,15 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.diagnostics import DocumentError
     from studio.core.params import ParamError
     from studio.compile.fx import CompileError
+    from studio.cli.common import diagnostics_line, one_line
     try:
         return args.run(args) or 0
     except (DocumentError, ParamError, UserError, OSError) as e:
-        print(f"netstudio: error: {e}", file=sys.stderr)
+        print(f"netstudio: error: {one_line(e)}", file=sys.stderr)
         return 2
-    except CompileError as e:
-        print("netstudio: error: the network has errors:", file=sys.stderr)
-        for d in e.diagnostics:
-            print(f"  {d}", file=sys.stderr)
+    except CompileError as e:  # one line too: `netstudio validate` lists every diagnostic
+        print(f"netstudio: error: {diagnostics_line(e.diagnostics)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("netstudio: interrupted", file=sys.stderr)

@@ -1,15 +1,52 @@
 """``netstudio train``: train a template or document headless (also under ``torchrun``).
 
 Prints a progress line while an epoch runs and one line per epoch; Ctrl+C saves a checkpoint
-and exits cleanly (resume with ``--resume RUN``). Events also go to the run's metrics.jsonl.
+and exits cleanly (resume with ``--resume RUN``; a second Ctrl+C waits for the checkpoint).
+Events also go to the run's metrics.jsonl. Numeric options are checked by argparse: a bad value
+is one line and exit status 2 before anything is loaded.
 """
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import os
 import sys
 
 from studio.cli.common import add_document_args, load_configured
+
+
+def whole_number(low: int, high: int | None = None):
+    """An argparse type: an integer in [low, high]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            bound = f">= {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {bound}, got {text!r}")
+        return value
+    parse.__name__ = "whole number"  # what argparse names in its own messages
+    return parse
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a finite float > 0 (a learning rate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """argparse prints the whole usage before its error; the CLI promises one line."""
+    def error(message: str):
+        parser.exit(2, f"{parser.prog}: error: {message}\n")
+    parser.error = error
 
 
 def add_parsers(sub) -> None:
@@ -21,22 +58,25 @@ def add_parsers(sub) -> None:
     p.add_argument("--data", action="append", default=[], metavar="NAME|KEY=VALUE",
                    help="dataset name or option, e.g. --data mnist --data root=~/data "
                         "(repeatable)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--epochs", type=whole_number(1))
+    p.add_argument("--batch-size", type=whole_number(1))
+    p.add_argument("--lr", type=positive_number, help="learning rate")
     p.add_argument("--optimizer", help="sgd, adagrad, rmsprop, adam or adamw")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=whole_number(0, 2 ** 32 - 1))
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--amp", action="store_true", help="mixed precision (CUDA only)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--deterministic", action="store_true", help="deterministic algorithms")
-    p.add_argument("--max-steps", type=int, help="stop after this many steps (checkpoint kept)")
-    p.add_argument("--limit", type=int, help="use at most this many samples of each split")
+    p.add_argument("--max-steps", type=whole_number(1),
+                   help="stop after this many steps (checkpoint kept)")
+    p.add_argument("--limit", type=whole_number(1),
+                   help="use at most this many samples of each split")
     p.add_argument("--out", help="run folder (default: runs/<name>-<time>)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in this folder")
     p.add_argument("--quiet", action="store_true", help="only the final line")
     p.add_argument("--events", action="store_true", help="print every event as a JSON line")
     p.set_defaults(run=run_train)
+    _one_line_errors(p)
 
 
 def _data_overrides(items: list[str]) -> dict:

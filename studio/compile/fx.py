@@ -21,6 +21,7 @@ import nodes
 from nodes.base import BLOCK, BLOCK_INPUT, BLOCK_OUTPUT, INPUT, LOSS, OUTPUT, TARGET, BuildContext
 from studio.core.diagnostics import ERROR, Diagnostic
 from studio.core.document import Document
+from studio.core.names import identifier_chars
 from studio.core.ports import node_ports
 from studio.core.shapes import NetworkShapes, ShapeInference
 from studio.core.validate import validate_network
@@ -83,9 +84,12 @@ class _Locator(fx.Interpreter):
 
 
 def legal_name(text: str, taken: set) -> str:
-    """A unique Python identifier for ``text`` that clashes with no ``nn.Module`` attribute."""
-    name = re.sub(r"\W", "_", text) or "node"
-    if name[0].isdigit() or name in _RESERVED:
+    """A unique Python identifier for ``text`` that clashes with no ``nn.Module`` attribute.
+    A leading ``__`` gets the prefix too: inside the exported class ``self.__fc`` would be
+    name-mangled to ``self._Model__fc`` and the class could not load the weights (``_`` too:
+    its unique variant would be ``__2``)."""
+    name = identifier_chars(text) or "node"
+    if name[0].isdigit() or name in _RESERVED or name.startswith("__") or name == "_":
         name = f"n_{name}"
     base, k = name, 2
     while name in taken:

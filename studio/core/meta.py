@@ -1,12 +1,54 @@
 """Run one node on ``device="meta"`` tensors: exact output shapes without computing anything.
 
 This is the single primitive behind shape inference; nothing here is a hand-written formula.
+It is also where sizes are bounded: a document is untrusted, and ``out_channels = 10**12`` must
+become a diagnostic ("4 TB of weights (budget 8 GB)") here, on meta tensors, before the compiler
+or a CPU fallback tries to allocate it.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 
 from nodes.base import BuildContext, NodeType, TensorSpec
+
+BYTES_PER_PARAM = 4  # nodes build their weights in float32
+PARAM_BUDGET_BYTES = 8 * 10**9  # the weights of one node, and of one whole network
+TENSOR_BUDGET_BYTES = 4 * 10**9  # one activation at the inference batch of 2
+REAL_RUN_BUDGET_BYTES = 2**28  # real (CPU) tensors a shape check may allocate: stand-ins, fallbacks
+_STAND_IN_CHANNELS = 2**16  # above this a same-shape node is checked on meta tensors instead
+
+
+class BudgetError(Exception):
+    """A node too large to build; the message is the diagnostic ("4 TB of weights (...)")."""
+
+
+def human_bytes(n: float) -> str:
+    """``4 TB``, ``512 MB``: decimal units, as disks and the budgets above are stated."""
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.0f} {unit}" if n >= 10 or n == int(n) else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def spec_bytes(spec: TensorSpec) -> int:
+    return math.prod(spec.shape) * getattr(torch, spec.dtype).itemsize
+
+
+def check_tensor(spec: TensorSpec | None, what: str) -> None:
+    """:class:`BudgetError` when one tensor of ``spec`` would pass the activation budget."""
+    if spec is not None and spec_bytes(spec) > TENSOR_BUDGET_BYTES:
+        raise BudgetError(f"{what} ({spec.label()}) is {human_bytes(spec_bytes(spec))} at batch "
+                          f"{spec.shape[0] if spec.shape else 1} "
+                          f"(budget {human_bytes(TENSOR_BUDGET_BYTES)} per tensor)")
+
+
+def check_weights(count: int) -> None:
+    if count * BYTES_PER_PARAM > PARAM_BUDGET_BYTES:
+        raise BudgetError(f"{human_bytes(count * BYTES_PER_PARAM)} of weights "
+                          f"(budget {human_bytes(PARAM_BUDGET_BYTES)})")
 
 
 def dtype_name(dtype: torch.dtype) -> str:
@@ -50,9 +92,18 @@ def stand_in(spec: TensorSpec, rule: str) -> TensorSpec:
     return TensorSpec((*spec.shape[:keep], *(1 for _ in spec.shape[keep:])), spec.dtype)
 
 
+def _small_stand_in(inputs: list, rule: str | None) -> bool:
+    if not rule or len(inputs) != 1 or inputs[0] is None:
+        return False
+    return spec_bytes(stand_in(inputs[0], rule)) <= _STAND_IN_CHANNELS * 8
+
+
 def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[TensorSpec], int]:
-    """Output specs and trainable parameter count of ``node_type`` built for ``inputs``."""
-    if node_type.same_shape and len(inputs) == 1 and inputs[0] is not None:
+    """Output specs and trainable parameter count of ``node_type`` built for ``inputs``;
+    :class:`BudgetError` when its weights, inputs or outputs pass the budgets above."""
+    for spec in inputs:
+        check_tensor(spec, "the input")
+    if _small_stand_in(inputs, node_type.same_shape):
         # a CPU run on a stand-in is exact here and ~20x faster than meta's Python kernels
         small = stand_in(inputs[0], node_type.same_shape)
         module = node_type.build(BuildContext(params, [small])).eval()
@@ -64,15 +115,36 @@ def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[Te
     try:
         with torch.device("meta"):
             module = node_type.build(ctx)
+        count = count_params(module)
+        check_weights(count)
         module.eval()
         with torch.no_grad():
-            return outputs_of(module(*[example(s, "meta") for s in args])), count_params(module)
+            outputs = outputs_of(module(*[example(s, "meta") for s in args]))
     except (NotImplementedError, RuntimeError) as error:
         if "meta" not in str(error).lower() and isinstance(error, RuntimeError):
             raise  # a real shape error, not a missing meta kernel
-        module = node_type.build(ctx).eval()
-        with torch.no_grad():
-            return outputs_of(module(*[example(s, "cpu") for s in args])), count_params(module)
+        outputs, count = _infer_on_cpu(node_type, ctx, args)
+    for spec in outputs:
+        check_tensor(spec, "the output")
+    return outputs, count
+
+
+def _infer_on_cpu(node_type: NodeType, ctx: BuildContext, args: list):
+    """The fallback for kernels without a meta implementation: real zeros, so bounded."""
+    need = sum(spec_bytes(s) for s in args if s is not None)
+    if need > REAL_RUN_BUDGET_BYTES:
+        raise BudgetError(f"too large to check without a meta kernel: inputs of "
+                          f"{human_bytes(need)} (at most {human_bytes(REAL_RUN_BUDGET_BYTES)})")
+    try:
+        with torch.device("meta"):  # the weights' size, known before any is allocated
+            meta_module = node_type.build(ctx)
+    except (NotImplementedError, RuntimeError):
+        meta_module = None  # building itself needs real tensors: the inputs bound it then
+    if meta_module is not None:
+        check_weights(count_params(meta_module))
+    module = node_type.build(ctx).eval()
+    with torch.no_grad():
+        return outputs_of(module(*[example(s, "cpu") for s in args])), count_params(module)
 
 
 def infer_node_outputs(node_type: NodeType, params: dict, inputs: list) -> list[TensorSpec]:

@@ -26,20 +26,27 @@ def edges_as_port_pairs(doc: dict) -> dict:
     """Version 1 wrote edges as ``{"from": "conv1:y", "to": "relu1:x"}`` strings, which broke
     on port or node names containing a colon; version 2 writes ``{"src": [node, port],
     "dst": [node, port]}``. Version 1 also had no ``presets`` section."""
-    def split(text: str) -> list[str]:
+    def split(text) -> list:
+        if not isinstance(text, str):
+            return text  # not a v1 edge end: the loader reports it with its place
         node, _, port = text.rpartition(":")
         return [node, port]
 
-    def fix(graph: dict) -> None:
+    def fix(graph) -> None:
+        # A damaged file may hold anything anywhere: only well-formed v1 edges are rewritten,
+        # the rest is left as it is for the loader to report with its JSON path.
+        if not isinstance(graph, dict) or not isinstance(graph.get("edges", []), list):
+            return
         graph["edges"] = [
-            {"src": split(e["from"]), "dst": split(e["to"])} if "from" in e else e
+            {"src": split(e.get("from")), "dst": split(e.get("to"))}
+            if isinstance(e, dict) and "from" in e else e
             for e in graph.get("edges", [])
         ]
 
-    for graph in doc.get("networks", {}).values():
-        fix(graph)
-    for block in doc.get("blocks", {}).values():
-        fix(block)
+    for section in ("networks", "blocks"):
+        graphs = doc.get(section, {})
+        for graph in graphs.values() if isinstance(graphs, dict) else ():
+            fix(graph)
     doc.setdefault("presets", {})
     return doc
 

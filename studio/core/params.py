@@ -3,10 +3,15 @@ arithmetic expressions (``"=width * 2"``), checked against a node type's schema.
 
 Expressions are parsed with :mod:`ast` and only numbers, names, + - * / // % ** and unary minus
 are allowed, so a template can say ``"=2*width"`` without the document ever running code.
+A document is untrusted input, so evaluation is bounded as well as restricted: the text length and
+nesting depth are checked before anything recursive runs, operands must be numbers (no list
+repetition), and every value built must be a finite real number whose integer part fits in
+:data:`MAX_INT_BITS` bits, checked before a power is computed (``9**9**9`` would take minutes).
 """
 from __future__ import annotations
 
 import ast
+import math
 import operator
 
 from nodes.base import Param
@@ -14,20 +19,55 @@ from nodes.base import Param
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
            ast.Pow: operator.pow}
+MAX_EXPRESSION_CHARS = 200  # the longest template expression has 29
+MAX_EXPRESSION_DEPTH = 32  # operators nested in one expression; keeps _eval's recursion short
+MAX_INT_BITS = 64  # no size, count or seed a network uses is beyond 2**64
 
 
 class ParamError(ValueError):
     pass
 
 
+class _ValueProblem(ParamError):
+    """A value out of bounds inside an expression; :func:`evaluate` adds which expression."""
+
+
+def _depth(tree: ast.AST) -> int:
+    """Nesting depth of ``tree``, iteratively (the tree may be deeper than Python recurses)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def parse(text: str) -> ast.Expression:
+    """The syntax tree of ``"=expr"``; :class:`ParamError` when it is unreadable or too big."""
+    body = text[1:]
+    if len(body) > MAX_EXPRESSION_CHARS:
+        raise ParamError(f"expression of {len(body)} characters is too long "
+                         f"(at most {MAX_EXPRESSION_CHARS}): {text[:40]!r}...")
+    try:
+        tree = ast.parse(body, mode="eval")
+    except SyntaxError as e:
+        raise ParamError(f"cannot read expression {text!r}: {e.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as e:  # null bytes, deep nesting
+        raise ParamError(f"cannot read expression {text!r}: {type(e).__name__}") from None
+    if _depth(tree) > MAX_EXPRESSION_DEPTH:
+        raise ParamError(f"expression {text!r} nests more than {MAX_EXPRESSION_DEPTH} deep")
+    return tree
+
+
 def references(value) -> set[str]:
-    """Variable names a param value refers to."""
+    """Variable names a param value refers to (none for an unreadable expression: resolving it
+    reports the problem)."""
     if isinstance(value, str) and value.startswith("$"):
         return {value[1:]}
     if isinstance(value, str) and value.startswith("="):
         try:
-            tree = ast.parse(value[1:], mode="eval")
-        except SyntaxError:
+            tree = parse(value)
+        except ParamError:
             return set()
         return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     if isinstance(value, list):
@@ -35,20 +75,65 @@ def references(value) -> set[str]:
     return set()
 
 
+def _number(value, what: str):
+    """``value`` if it is a real number within the bounds, else :class:`ParamError`."""
+    if isinstance(value, complex):
+        raise _ValueProblem(f"{what} is not a real number ({value!r})")
+    if not isinstance(value, (int, float)):
+        raise _ValueProblem(f"{what} is {type(value).__name__} {value!r:.40}; "
+                         "expressions compute with numbers")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _ValueProblem(f"{what} is not a finite number ({value!r})")
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise _ValueProblem(f"{what} is too large (more than 2**{MAX_INT_BITS})")
+    return value
+
+
+def _power(base, exponent):
+    """``base ** exponent`` refused before it is computed when the result cannot fit."""
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
+        if (abs(base).bit_length() - 1) * exponent > MAX_INT_BITS:
+            raise _ValueProblem(f"{base}**{exponent} is too large (more than 2**{MAX_INT_BITS})")
+    return base ** exponent
+
+
+def _apply(op: type, left, right):
+    left, right = _number(left, "an operand"), _number(right, "an operand")
+    try:
+        result = _power(left, right) if op is ast.Pow else _BINOPS[op](left, right)
+    except ZeroDivisionError:
+        raise _ValueProblem("division by zero (or zero to a negative power)") from None
+    except OverflowError:
+        raise _ValueProblem("the result is too large for a number") from None
+    return _number(result, "the result")
+
+
 def _eval(node, scope):
     if isinstance(node, ast.Expression):
         return _eval(node.body, scope)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-        return node.value
+        return _number(node.value, "a constant")
     if isinstance(node, ast.Name):
         if node.id not in scope:
             raise ParamError(f"unknown variable {node.id!r}")
         return scope[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return _BINOPS[type(node.op)](_eval(node.left, scope), _eval(node.right, scope))
+        return _apply(type(node.op), _eval(node.left, scope), _eval(node.right, scope))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_eval(node.operand, scope)
+        return -_number(_eval(node.operand, scope), "an operand")
     raise ParamError(f"not allowed in an expression: {ast.unparse(node)!r}")
+
+
+def evaluate(text: str, scope: dict):
+    """The value of ``"=expr"`` under ``scope``; floats with integral values become ints."""
+    tree = parse(text)  # its errors quote the (possibly long) text themselves
+    try:
+        result = _eval(tree, scope)
+    except _ValueProblem as e:
+        raise ParamError(f"expression {text!r}: {e}") from None
+    if isinstance(result, float) and result.is_integer() and abs(result) < 2.0 ** MAX_INT_BITS:
+        return int(result)
+    return result
 
 
 def resolve(value, scope: dict):
@@ -58,12 +143,7 @@ def resolve(value, scope: dict):
             raise ParamError(f"unknown variable {value[1:]!r}")
         return scope[value[1:]]
     if isinstance(value, str) and value.startswith("="):
-        try:
-            tree = ast.parse(value[1:], mode="eval")
-        except SyntaxError as e:
-            raise ParamError(f"cannot read expression {value!r}: {e.msg}") from None
-        result = _eval(tree, scope)
-        return int(result) if isinstance(result, float) and result.is_integer() else result
+        return evaluate(value, scope)
     if isinstance(value, list):
         return [resolve(v, scope) for v in value]
     return value
@@ -83,11 +163,14 @@ def _in_range(p: Param, v) -> bool:
 
 def check(p: Param, value) -> str | None:
     """None when ``value`` fits ``p``; else ``expected int >= 1, got "3x3"``."""
-    bad = f"expected {p.expectation()}, got {value!r}"
+    shown = repr(value)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."  # a hostile value stays one line
+    bad = f"expected {p.expectation()}, got {shown}"
     if p.kind == "int":
         return None if _is_int(value) and _in_range(p, value) else bad
     if p.kind == "float":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and \
+            not (isinstance(value, float) and not math.isfinite(value))
         return None if ok and _in_range(p, value) else bad
     if p.kind == "bool":
         return None if isinstance(value, bool) else bad

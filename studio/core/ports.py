@@ -8,13 +8,18 @@ from studio.core.document import Document, Node
 
 
 def io_port_name(node: Node) -> str:
-    """The port a BlockInput/BlockOutput node stands for (its ``name`` param or the default)."""
+    """The port a BlockInput/BlockOutput node stands for (its ``name`` param or the default).
+    Always a string: a damaged ``name`` (``-1``, a list) is reported by the param check, and
+    meanwhile must not break code that joins, sorts or hashes port names."""
     t = nodes.lookup(node.type)
-    return node.params.get("name", t.param("name").default if t else "x")
+    name = node.params.get("name", t.param("name").default if t else "x")
+    return name if isinstance(name, str) else repr(name)
 
 
-def block_ports(doc: Document, block_name: str) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
-    block = doc.blocks.get(block_name)
+def block_ports(doc: Document, block_name) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
+    """The ports of the block called ``block_name``; none when there is no such block (or the
+    name is not a string: a list there is reported by the param check)."""
+    block = doc.blocks.get(block_name) if isinstance(block_name, str) else None
     if block is None:
         return (), ()
     body = block.graph.nodes.values()

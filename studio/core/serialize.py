@@ -9,24 +9,24 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import nodes
 from studio.core import params as P
+from studio.core.atomic import atomic_write  # noqa: F401 (saving; callers import it from here)
 from studio.core.diagnostics import ERROR, WARNING, Diagnostic, DocumentError
 from studio.core.document import FORMAT, BlockDef, Document, Edge, Graph, Node
+from studio.core.jsonsafe import read_json, unencodable
 from studio.core.migrations import upgrade
 
 SECTIONS = ("meta", "variables", "presets", "training")
-_UMASK = os.umask(0o022)  # read once at import (os.umask can only be read by setting it)
-os.umask(_UMASK)
+MAX_DOCUMENT_BYTES = 64 * 2**20  # the largest template is ~100 kB; a document holds no weights
 
 
 def _expect(value, kind, path):
     if not isinstance(value, kind):
         name = {dict: "an object", list: "a list", str: "a string"}.get(kind, str(kind))
-        got = "nothing (the key is missing)" if value is None else \
+        got = "nothing (the key is missing or null)" if value is None else \
             f"{type(value).__name__} {value!r:.60}"
         raise DocumentError(f"{path}: expected {name}, got {got}")
     return value
@@ -63,7 +63,7 @@ def _read_graph(raw: dict, path: str, scope: str, diags: list) -> Graph:
         for key in ("src", "dst"):
             end = raw_edge.get(key)
             if not (isinstance(end, list) and len(end) == 2 and all(isinstance(x, str) for x in end)):
-                raise DocumentError(f"{where}.{key}: expected [node, port], got {end!r}")
+                raise DocumentError(f"{where}.{key}: expected [node, port], got {end!r:.60}")
             ends.append(tuple(end))
         graph.edges.append(Edge(ends[0], ends[1]))
     return graph
@@ -119,43 +119,35 @@ def load(path: str | os.PathLike) -> tuple[Document, list[Diagnostic]]:
     """Open a document file; :class:`DocumentError` names the file and the place on failure."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise DocumentError(f"{path}: {size:,} bytes is too large for a document (at most "
+                                f"{MAX_DOCUMENT_BYTES:,}; weights belong in .safetensors files)")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise DocumentError(f"{path}: cannot read: {e}") from None
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DocumentError(f"{path}: not valid JSON at line {e.lineno}, column {e.colno}: "
-                            f"{e.msg}") from None
-    try:
-        return document_from_json(raw)
+        return loads(text)
     except DocumentError as e:
         raise DocumentError(f"{path}: {e}") from None
 
 
+def loads(text: str) -> tuple[Document, list[Diagnostic]]:
+    """A document from JSON text, read within the bounds of :mod:`studio.core.jsonsafe`."""
+    return document_from_json(read_json(text))
+
+
 def dumps(doc: Document) -> str:
-    return json.dumps(doc.to_json(), indent=1, ensure_ascii=False) + "\n"
-
-
-def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write via a temp file in the same folder, fsync, then rename over the target, so a
-    crash at any moment leaves either the old file or the new one, never half of one."""
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    """The document as JSON text; a string that is not valid Unicode (a lone surrogate, which
+    :func:`load` refuses) is a :class:`DocumentError` naming its place, not a crash mid-save."""
+    raw = doc.to_json()
+    text = json.dumps(raw, indent=1, ensure_ascii=False) + "\n"
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have
-        # (or the replaced file's), so saved documents and exports stay shareable.
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DocumentError(f"{unencodable(raw)}: contains a lone surrogate, which is not a "
+                            "Unicode character; rename it before saving") from None
+    return text
 
 
 def save(doc: Document, path: str | os.PathLike) -> None:

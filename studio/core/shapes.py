@@ -16,11 +16,13 @@ from nodes.base import BLOCK, BLOCK_INPUT, BLOCK_OUTPUT, INPUT, OUTPUT, TARGET, 
 from studio.core import params as P
 from studio.core.diagnostics import ERROR, Diagnostic
 from studio.core.document import Document, Graph
-from studio.core.meta import infer_node, stand_in, trim
+from studio.core.meta import BudgetError, check_tensor, check_weights, infer_node, stand_in, trim
 from studio.core.ports import block_ports, node_ports
 from studio.core.threads import single_threaded
 
 BATCH = 2  # the batch size used for inference; displayed as the symbol N
+MAX_REPEAT = 1_000  # copies of one Block node; each is expanded (and compiled) on its own
+MAX_BLOCK_DEPTH = 16  # blocks inside blocks; deeper nesting is a runaway document, not a design
 
 
 @dataclass
@@ -80,6 +82,7 @@ class ShapeInference:
         self.max_entries = max_entries
         self.runs = 0  # module builds actually executed (for tests and benchmarks)
         self._orders: dict[str, tuple] = {}  # scope -> (structure, order, diagnostics)
+        self._expanding: list[str] = []  # blocks being expanded now, outermost first
 
     def infer(self, doc: Document, scope: str, variables: dict | None = None,
               block_inputs: dict | None = None) -> NetworkShapes:
@@ -143,6 +146,10 @@ class ShapeInference:
             return {}, diags  # the cause is reported here or upstream
         if t.role in (INPUT, TARGET):
             spec = TensorSpec((BATCH, *resolved["shape"]), resolved["dtype"])
+            try:
+                check_tensor(spec, "the tensor")
+            except BudgetError as e:
+                return {}, [Diagnostic(ERROR, str(e), scope, node.id, "shape")]
             return {out_ports[0].name: spec}, []
         if t.role in (OUTPUT, BLOCK_OUTPUT):
             return {}, []  # a sink: what it receives is recorded in result.inputs
@@ -150,6 +157,10 @@ class ShapeInference:
             spec = block_inputs.get(resolved["name"])
             return {out_ports[0].name: spec}, [] if spec else [Diagnostic(
                 ERROR, f"block input {resolved['name']!r} has no incoming shape", scope, node.id)]
+        if t.role == BLOCK and resolved["block"] in self._expanding:
+            # decided before the cache: the answer depends on where the expansion came from
+            chain = " -> ".join([*self._expanding, resolved["block"]])
+            return {}, [Diagnostic(ERROR, f"block uses itself: {chain}", scope, node.id, "block")]
         keyed = [stand_in(specs[0], t.same_shape)] if t.same_shape and len(specs) == 1 else specs
         key = _key(node.type, resolved, keyed, t.role == BLOCK and _block_key(doc, resolved))
         if key not in self.cache:
@@ -191,6 +202,8 @@ class ShapeInference:
         try:
             outputs, count = infer_node(t, resolved, specs)
             return outputs, None, count
+        except BudgetError as e:
+            return [], str(e), 0
         except Exception as e:  # any torch error becomes a message on the node
             got = ", ".join(f"({s.label()})" if s else "nothing" for s in trim(specs))
             expects = t.shape_doc.split("->")[0].strip()
@@ -210,6 +223,11 @@ class ShapeInference:
             return [], f"block {name!r}: {e}", 0
         in_ports, out_ports = block_ports(doc, name)
         repeat = resolved.get("repeat", 1)
+        if repeat > MAX_REPEAT:
+            return [], f"repeat {repeat} is more than {MAX_REPEAT} copies", 0
+        if len(self._expanding) >= MAX_BLOCK_DEPTH:
+            return [], (f"blocks nested more than {MAX_BLOCK_DEPTH} deep: "
+                        f"{' -> '.join([*self._expanding, name])}"), 0
         if repeat > 1 and len(in_ports) != len(out_ports):
             return [], (f"block {name!r} cannot repeat: it has {len(in_ports)} input(s) and "
                         f"{len(out_ports)} output(s); each repetition feeds the next"), 0
@@ -217,7 +235,11 @@ class ShapeInference:
         current, count = specs, 0
         for i in range(repeat):
             feed = dict(zip([p.name for p in in_ports], current))
-            inner = self.infer(doc, f"block:{name}", {**variables, **args}, feed)
+            self._expanding.append(name)
+            try:
+                inner = self.infer(doc, f"block:{name}", {**variables, **args}, feed)
+            finally:
+                self._expanding.pop()
             errors = [d for d in inner.diagnostics if d.severity == ERROR]
             if errors:
                 d = errors[0]
@@ -225,6 +247,10 @@ class ShapeInference:
                 return [], f"in block {name!r} (repeat {i + 1}): {where}: {d.message}", 0
             current = [(inner.inputs.get(n.id) or [None])[0] for n in outputs]
             count += inner.total_params
+            try:  # repeats multiply the weights: stop as soon as the budget is passed
+                check_weights(count)
+            except BudgetError as e:
+                return [], f"block {name!r} x {i + 1}: {e}", 0
         return current, None, count
 
 

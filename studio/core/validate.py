@@ -13,6 +13,7 @@ from nodes.base import BLOCK, INPUT, OUTPUT
 from studio.core import params as P
 from studio.core.diagnostics import ERROR, WARNING, Diagnostic
 from studio.core.document import Document
+from studio.core.meta import BYTES_PER_PARAM, PARAM_BUDGET_BYTES, human_bytes
 from studio.core.ports import node_ports
 from studio.core.shapes import NetworkShapes, ShapeInference
 from studio.core.variables import resolve_values, scope_for
@@ -53,17 +54,67 @@ def check_io(doc: Document, network: str) -> list[Diagnostic]:
     return out
 
 
+def _safe_resolve(value, scope: dict):
+    try:
+        return P.resolve(value, scope)
+    except P.ParamError:
+        return None
+
+
+def block_targets(doc: Document, scope: str, variables: dict) -> list[str]:
+    """The block names the Block nodes of ``scope`` use, references resolved where they can be
+    with ``variables`` and, inside a block, its parameters' defaults."""
+    if scope.startswith("block:"):
+        block = doc.blocks[scope[6:]]
+        variables = {**variables, **{k: _safe_resolve(v, variables)
+                                     for k, v in block.params.items()}}
+    found = []
+    for n in doc.graph(scope).nodes.values():
+        t = nodes.lookup(n.type)
+        if t and t.role == BLOCK:
+            target = _safe_resolve(n.params.get("block"), variables)
+            found += [target] if isinstance(target, str) else []
+    return found
+
+
+def _variables_or_none(doc: Document) -> dict:
+    try:
+        return scope_for(doc)
+    except P.ParamError:
+        return {}  # reported by validate_network
+
+
 def block_cycles(doc: Document) -> list[Diagnostic]:
-    """Blocks that (indirectly) contain themselves would expand forever."""
-    g = nx.DiGraph()
-    for name, block in doc.blocks.items():
+    """Blocks that (indirectly) contain themselves would expand forever, whether they name
+    themselves directly or through a variable or block parameter."""
+    g, variables = nx.DiGraph(), _variables_or_none(doc)
+    for name in doc.blocks:
         g.add_node(name)
-        for n in block.graph.nodes.values():
-            t = nodes.lookup(n.type)
-            if t and t.role == BLOCK and isinstance(n.params.get("block"), str):
-                g.add_edge(name, n.params["block"])
-    return [Diagnostic(ERROR, "block uses itself: " + " -> ".join([*c, c[0]]),
-                       f"block:{c[0]}") for c in nx.simple_cycles(g)]
+        g.add_edges_from((name, target) for target in block_targets(doc, f"block:{name}", variables)
+                         if target in doc.blocks)
+    # one diagnostic per strongly connected component: listing every simple cycle can take
+    # exponential time on a hostile document whose blocks all use each other
+    out = []
+    for component in nx.strongly_connected_components(g):
+        first = next(b for b in doc.blocks if b in component)
+        if len(component) == 1 and not g.has_edge(first, first):
+            continue
+        loop = [a for a, _ in nx.find_cycle(g.subgraph(component), source=first)]
+        out.append(Diagnostic(ERROR, "block uses itself: " + " -> ".join([*loop, loop[0]]),
+                              f"block:{loop[0]}"))
+    return out
+
+
+def check_param_budget(shapes: NetworkShapes, network: str) -> list[Diagnostic]:
+    """The network's weights against :data:`PARAM_BUDGET_BYTES`, before anything is built (each
+    node was checked alone during shape inference; together they may still be too many)."""
+    total = shapes.total_params * BYTES_PER_PARAM
+    if total <= PARAM_BUDGET_BYTES:
+        return []
+    biggest = sorted(shapes.param_counts.items(), key=lambda kv: -kv[1])[:3]
+    named = ", ".join(f"{nid} {human_bytes(n * BYTES_PER_PARAM)}" for nid, n in biggest)
+    return [Diagnostic(ERROR, f"{human_bytes(total)} of weights in all (budget "
+                       f"{human_bytes(PARAM_BUDGET_BYTES)}; largest: {named})", network)]
 
 
 def validate_network(doc: Document, network: str, variables: dict | None = None,
@@ -88,7 +139,7 @@ def validate_network(doc: Document, network: str, variables: dict | None = None,
     if cycles:  # expanding a self-using block would never end
         return diags, None, variables
     shapes = inference.infer(doc, network, variables)
-    return diags + shapes.diagnostics, shapes, variables
+    return diags + shapes.diagnostics + check_param_budget(shapes, network), shapes, variables
 
 
 def validate_document(doc: Document, variables: dict | None = None) -> list[Diagnostic]:
@@ -97,8 +148,8 @@ def validate_document(doc: Document, variables: dict | None = None) -> list[Diag
     for network in doc.networks:
         found, _, _ = validate_network(doc, network, variables, inference)
         diags += [d for d in found if d not in diags]
-    used = {n.params.get("block") for s in doc.scopes() for n in doc.graph(s).nodes.values()
-            if n.type == "block.Block"}
+    variables = _variables_or_none(doc)
+    used = {b for s in doc.scopes() for b in block_targets(doc, s, variables)}
     diags += [Diagnostic(WARNING, f"block {b!r} is not used by any Block node", f"block:{b}")
               for b in doc.blocks if b not in used]
     return diags

@@ -2,7 +2,10 @@
 the document, so the network runs anywhere with only torch and safetensors installed.
 
 The generated code is executed and compared with the compiled module before anything is written;
-the folder is assembled beside the target and moved into place at the end.
+the folder is assembled beside the target and moved into place at the end. The document's name,
+title and node names are a stranger's text: the code is built from data (studio.compile.codegen),
+README text is escaped for Markdown, and the document's file name goes through ``safe_filename``;
+the writer refuses any file name that would leave the target folder.
 """
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from studio.compile.codegen import export_code
+from studio.compile import codegen
 from studio.compile.fx import Compiled
+from studio.core.names import PathEscapeError, inside, safe_filename
 from studio.export.errors import ExportError
 from studio.export.inputs import input_spec
 from studio.export.parity import PARITY_BATCHES, Parity, as_tuple, compare
@@ -24,13 +28,13 @@ os.umask(_UMASK)
 
 README = """# {title}
 
-Exported by NetStudio {version} from {source} (network `{network}`{preset}).
+Exported by NetStudio {version} from {source} (network {network}{preset}).
 
 | file | what it is |
 |---|---|
 | `model.py` | the network as a plain PyTorch module, class `{cls}`; needs only `torch` |
 | `weights.safetensors` | its weights ({weights}) |
-| `{document}` | the NetStudio document it came from (open it in NetStudio to edit) |
+| {document} | the NetStudio document it came from (open it in NetStudio to edit) |
 
 ## Load and run
 
@@ -54,47 +58,74 @@ Outputs, in order: {outputs}.
 {classes}"""
 
 
-def class_name_for(doc, network: str) -> str:
-    """``lenet5`` -> ``Lenet5``; a GAN's generator -> ``DcganGenerator``."""
-    words = re.split(r"[\W_]+", str(doc.meta.get("name") or "model"))
-    if network != "model":
-        words.append(network)
-    name = "".join(w[:1].upper() + w[1:] for w in words if w)
-    return name if name.isidentifier() else "Model"
+def class_name_for(doc, network: str, avoid=()) -> str:
+    """``lenet5`` -> ``Lenet5``; a GAN's generator -> ``DcganGenerator``; ``Model`` when the
+    name makes no identifier. A name in ``avoid`` (a layer class the code copies) gets
+    ``Model`` appended."""
+    return codegen.class_name_for(doc.meta.get("name") or "model",
+                                  network if network != "model" else "", avoid)
 
 
 def _load_generated(source: str, class_name: str):
+    codegen.check_structure(source)  # built from data, checked again before it runs
     namespace: dict = {"__name__": "netstudio_bundle_check"}
     exec(compile(source, "model.py", "exec"), namespace)  # our own generated code, not input
     return namespace[class_name]
+
+
+def _md(text) -> str:
+    """``text`` as one line of plain Markdown: controls become spaces and markup characters are
+    escaped, so a title cannot open a code block, a link, a table or HTML in the README."""
+    line = " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+    return re.sub(r"([\\`*_{}\[\]<>()#+\-.!|~&])", r"\\\1", line)
+
+
+def _md_code(text) -> str:
+    """``text`` as one Markdown code span, fenced by more backticks than it contains."""
+    line = " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+    fence = "`" * (max(map(len, re.findall(r"`+", line)), default=0) + 1)
+    pad = " " if line.startswith("`") or line.endswith("`") else ""
+    return f"{fence}{pad}{line}{pad}{fence}"
+
+
+def _call(compiled: Compiled) -> str:
+    """The README's example call; output names are used as variables only when they are
+    identifiers that shadow nothing in the example."""
+    args = ", ".join(compiled.inputs)  # placeholder names: identifiers by construction
+    names = compiled.outputs
+    usable = all(codegen.is_identifier(n) and n not in ("model", "torch", "load_file")
+                 for n in names) and len(set(names)) == len(names)
+    if not usable:
+        return f"outputs = model({args})"
+    return f"{', '.join(names)} = model({args})"
 
 
 def _readme(compiled: Compiled, doc, network: str, cls: str, source: str,
             document: str, weights_note: str) -> str:
     import studio
     inputs = "\n".join(
-        f"- `{name}`: {' x '.join(['N', *map(str, input_spec(compiled, name).shape[1:])])} "
+        f"- {_md_code(name)}: "
+        f"{' x '.join(['N', *map(str, input_spec(compiled, name).shape[1:])])} "
         f"{input_spec(compiled, name).dtype}" for name in compiled.inputs)
-    args = ", ".join(compiled.inputs)
-    result = ", ".join(compiled.outputs) if len(compiled.outputs) > 1 else compiled.outputs[0]
     class_names = doc.training.get("class_names") or doc.meta.get("class_names")
     preset = doc.meta.get("preset")
     return README.format(
-        title=doc.meta.get("title") or doc.meta.get("name") or network,
-        version=studio.__version__, source=source, network=network,
-        preset=f", preset `{preset}`" if preset else "", cls=cls, weights=weights_note,
-        document=document, call=f"{result} = model({args})", inputs=inputs,
-        outputs=", ".join(f"`{o}`" for o in compiled.outputs),
-        classes=f"\nClass names: {', '.join(map(str, class_names))}.\n" if class_names else "")
+        title=_md(doc.meta.get("title") or doc.meta.get("name") or network),
+        version=studio.__version__, source=_md_code(source), network=_md_code(network),
+        preset=f", preset {_md_code(preset)}" if preset else "", cls=cls,
+        weights=_md(weights_note), document=_md_code(document), call=_call(compiled),
+        inputs=inputs, outputs=", ".join(map(_md_code, compiled.outputs)),
+        classes=f"\nClass names: {', '.join(map(_md, class_names))}.\n"
+        if isinstance(class_names, (list, tuple)) and class_names else "")
 
 
 def build_bundle(compiled: Compiled, doc, network: str, source: str,
                  weights_note: str, dynamic_batch: bool = True) -> tuple[dict, list[Parity]]:
     """The bundle's files as {name: bytes or str}, after checking the generated code."""
     from studio.core.serialize import dumps
-    cls = class_name_for(doc, network)
-    code = export_code(compiled, cls, source=source,
-                       title=doc.meta.get("title") or "A NetStudio network")
+    cls = class_name_for(doc, network, avoid=codegen.copied_classes(compiled.module))
+    code = codegen.export_code(compiled, cls, source=source,
+                               title=doc.meta.get("title") or "A NetStudio network")
     weights = weights_bytes(compiled.module)
     generated = _load_generated(code, cls)()
     generated.load_state_dict(compiled.module.state_dict())
@@ -107,7 +138,8 @@ def build_bundle(compiled: Compiled, doc, network: str, source: str,
 
     batches = PARITY_BATCHES if dynamic_batch else PARITY_BATCHES[:1]
     parity = compare(compiled, doc, network, run, batches, "the generated model.py")
-    document = f"{doc.meta.get('name') or network}.nnet.json"
+    # the document's name is a stranger's text: it names a file only once made safe
+    document = safe_filename(doc.meta.get("name") or network, network) + ".nnet.json"
     files = {"model.py": code, "weights.safetensors": weights, document: dumps(doc),
              "README.md": _readme(compiled, doc, network, cls, source, document, weights_note)}
     return files, parity
@@ -116,8 +148,17 @@ def build_bundle(compiled: Compiled, doc, network: str, source: str,
 def write_folder(target: str | Path, files: dict) -> None:
     """Write ``files`` into ``target`` all at once: staged in a sibling temp folder, then moved.
 
-    An existing folder keeps its other files; only the bundle's files are replaced."""
+    An existing folder keeps its other files; only the bundle's files are replaced. Each name
+    must be a plain file name (:func:`safe_filename` leaves it as it is) that stays inside
+    ``target``: nothing is written beside or above the folder the user chose."""
     target = Path(target)
+    for name in files:
+        if safe_filename(name, max_bytes=255) != name:
+            raise ExportError(f"{target}: bundle file name {name!r} is not a plain file name")
+        try:
+            inside(target, name)
+        except PathEscapeError as e:
+            raise ExportError(f"{target}: bundle file {e}") from None
     if target.exists() and not target.is_dir():
         raise ExportError(f"{target}: exists and is not a folder")
     parent = target.parent if str(target.parent) else Path(".")

@@ -42,8 +42,9 @@ def check_targets(request: ExportRequest) -> None:
                               f"{'is not a folder' if folder else 'is a folder'}")
 
 
-def compile_for_export(doc, request: ExportRequest, load_diagnostics=()):
-    """(network name, compiled inference module in eval mode with the requested weights)."""
+def compile_for_export(doc, request: ExportRequest, load_diagnostics=(), warn=None):
+    """(network name, compiled inference module in eval mode with the requested weights);
+    conversions of the weights (float64 to the network's precision) are said through ``warn``."""
     from studio.compile.fx import CompileError, compile_network
     from studio.core.diagnostics import errors
     from studio.export.inputs import pick_network
@@ -53,7 +54,7 @@ def compile_for_export(doc, request: ExportRequest, load_diagnostics=()):
     network = pick_network(doc, request.network)
     compiled = compile_network(doc, network, doc.variables, seed=request.seed)
     if request.weights:
-        load_weights(compiled.module, request.weights, network)
+        load_weights(compiled.module, request.weights, network, warn=warn)
     compiled.module.eval()
     return network, compiled
 
@@ -65,7 +66,8 @@ def run_export(doc, where: str, request: ExportRequest, report: Callable[[str], 
     if not (request.onnx or request.pt2 or request.bundle):
         raise ExportError("nothing to export: give --onnx FILE, --pt2 FILE and/or --bundle DIR")
     check_targets(request)
-    network, compiled = compile_for_export(doc, request, load_diagnostics)
+    network, compiled = compile_for_export(doc, request, load_diagnostics,
+                                           warn=lambda text: report(f"note: {text}"))
     weights = request.weights or f"freshly initialized, seed {request.seed}"
     report(f"exporting network {network!r} of {where} ({weights})")
     writes = []  # (path, writer, size note) run only once everything passed
@@ -81,8 +83,12 @@ def run_export(doc, where: str, request: ExportRequest, report: Callable[[str], 
         writes.append((request.pt2, lambda: atomic_write(Path(request.pt2), program),
                        _size(len(program))))
     if request.bundle:
+        from studio.compile.codegen import CodegenError
         from studio.export.bundle import build_bundle, write_folder
-        files, parity = build_bundle(compiled, doc, network, where, weights)
+        try:
+            files, parity = build_bundle(compiled, doc, network, where, weights)
+        except CodegenError as e:
+            raise ExportError(f"--bundle {request.bundle}: {e}") from None
         for p in parity:
             report(f"model.py {p.line()}")
         writes.append((request.bundle, lambda: write_folder(request.bundle, files),

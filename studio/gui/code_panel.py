@@ -57,7 +57,7 @@ class CodePanel(QPlainTextEdit):
             self._timer.start()
 
     def source(self) -> str:
-        from studio.compile.codegen import export_code
+        from studio.compile.codegen import class_name_for, copied_classes, export_code
         from studio.compile.fx import CompileError, compile_network
         doc = self.session.doc
         network = self.session.breadcrumbs()[0]
@@ -68,11 +68,10 @@ class CodePanel(QPlainTextEdit):
                 f"#   {d}" for d in e.diagnostics)
         except Exception as e:  # a bug elsewhere must not take the editor down
             return f"# Could not generate code: {type(e).__name__}: {e}"
-        name = "".join(w.capitalize() for w in re.split(r"\W|_", doc.meta.get("name") or network)
-                       if w) or "Model"
-        return export_code(compiled, name if name.isidentifier() else "Model",
-                           source=self.session.path or "the studio",
-                           title=doc.meta.get("title", "A NetStudio network"))
+        name = class_name_for(doc.meta.get("name") or network,
+                              avoid=copied_classes(compiled.module))
+        return export_code(compiled, name, source=str(self.session.path or "the studio"),
+                           title=str(doc.meta.get("title", "A NetStudio network")))
 
     def refresh(self) -> None:
         if self.session.doc is None:

@@ -1,6 +1,11 @@
 """File handling of the main window: new from template, open, save, save as, recent files,
-the unsaved-changes question, and restoring a recovery file. A file that cannot be opened is
-explained and the current work stays open. Mixed into the main window."""
+the unsaved-changes question, and restoring recovery files. A file that cannot be opened is
+explained and the current work stays open. Mixed into the main window.
+
+At start every orphaned recovery file (its studio ended without closing: crash, kill, power
+cut) is offered, with its document's path and time; each is restored as an unsaved document
+(the first into this window while it holds only the untouched start-up document, the others
+into new windows), discarded, or kept for the next start."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from studio.core.diagnostics import ERROR, DocumentError
 from studio.core.serialize import load, save
-from studio.gui import files
+from studio.gui import files, recovery
 
 FILTER = "NetStudio documents (*.nnet.json *.json);;All files (*)"
 
@@ -109,13 +114,12 @@ class FileActions:
     def save_to(self, path: str) -> bool:
         try:
             save(self.session.doc, path)
-        except OSError as e:
+        except (OSError, DocumentError) as e:  # DocumentError: text no file can hold
             self.notify("Cannot save", f"{path}: {e}")
             return False
         self.session.path = str(path)
         self.session.undo.setClean()
-        files.add_recent(str(path))
-        files.clear_recovery()
+        files.add_recent(str(path))  # the recovery file goes with setClean (files.Autosave)
         self.refresh_recent_menu()
         self.update_title()
         self.session.message.emit(f"Saved {path}")
@@ -128,19 +132,46 @@ class FileActions:
             menu.addAction(path, lambda p=path: self.maybe_save() and self.open_path(p))
         menu.setEnabled(not menu.isEmpty())
 
-    def offer_recovery(self, ask=None) -> bool:
-        """After a crash, offer the recovery file; restoring marks the document modified."""
-        found = files.read_recovery()
-        if found is None:
-            return False
-        doc, path, _when = found
-        ask = ask or (lambda: QMessageBox.question(
-            self, "Restore unsaved work?", "NetStudio did not close cleanly last time. Restore "
-            f"the unsaved document{' ' + path if path else ''}?") == QMessageBox.Yes)
-        if not ask():
-            files.clear_recovery()
-            return False
-        self.set_document(doc, path)
+    def ask_recovery(self, orphans) -> list[str]:
+        """"restore", "discard" or "later" for each orphaned recovery file."""
+        from studio.gui.recovery_dialog import RecoveryDialog
+        dialog = RecoveryDialog(orphans, self)
+        return dialog.choices() if dialog.exec() else ["later"] * len(orphans)
+
+    def offer_recovery(self, ask=None) -> int:
+        """Offer every orphaned recovery file; returns how many were restored. Files kept for
+        later are offered again at the next start."""
+        orphans = recovery.claim_orphans(files.recovery_dir())
+        if not orphans:
+            return 0
+        choices = list((ask or self.ask_recovery)(orphans))
+        restored = 0
+        for orphan, choice in zip(orphans, choices + ["later"] * len(orphans)):
+            if choice == "restore" and orphan.doc is not None:
+                pristine = self.session.path is None and self.session.undo.count() == 0
+                target = self if restored == 0 and pristine else self.new_window()
+                target.restore(orphan)
+                target.show()
+                restored += 1
+            elif choice == "discard":
+                orphan.discard()
+            else:
+                orphan.release()
+        return restored
+
+    def restore(self, orphan) -> None:
+        """Open an orphan's document as unsaved work; its file goes once this window's own
+        recovery copy is written (a crash in between leaves one of the two)."""
+        self.set_document(orphan.doc, orphan.path, orphan.diagnostics)
         self.session.undo.resetClean()  # it differs from the file on disk: keep it "modified"
         self.update_title()
-        return True
+        if not self.autosave.save_now(then=orphan.discard):
+            orphan.release()  # autosave is off here: keep the file for the next start
+        self.session.message.emit(f"Restored unsaved work of {self.document_name()}")
+
+    def new_window(self):
+        """Another main window, kept alive by this one (a top-level widget nobody references
+        would be collected)."""
+        window = type(self)()
+        self.restored_windows = [*getattr(self, "restored_windows", []), window]
+        return window

@@ -128,7 +128,7 @@ class Session(QObject):
                 args = {k: P.resolve(v, variables) for k, v in block.params.items()}
                 args.update(outer.params.get(block_node, {}))
                 variables = {**variables, **args}
-        except (KeyError, P.ParamError) as e:
+        except (KeyError, TypeError, P.ParamError) as e:  # TypeError: a list as a block name
             return NetworkShapes(diagnostics=[Diagnostic(ERROR, f"cannot infer inside the block: "
                                                          f"{e}", self.scope)])
         return self.inference.infer(doc, self.scope, variables, feed)

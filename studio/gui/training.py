@@ -8,7 +8,6 @@ visible, so a thousand events in one tick cost one redraw.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -46,15 +45,6 @@ def dashboard_overrides(doc) -> dict:
     few steps (rate-limited by the engine) with room for one feature map stack per node."""
     return {"snapshot": {"nodes": watched_nodes(doc), "every_steps": 50, "min_interval_s": 2.0,
                          "max_values": 8192, "probe": 8}}
-
-
-def new_run_folder(root: Path, name: str) -> Path:
-    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())[:40] or "run"
-    path = root / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    base, k = path, 2
-    while path.exists():
-        path, k = Path(f"{base}-{k}"), k + 1
-    return path
 
 
 class TrainingController(QObject):
@@ -112,7 +102,8 @@ class TrainingController(QObject):
         doc = self.session.doc
         snapshot = json.dumps(doc.to_json())  # the run trains this; later edits only mark stale
         name = str(doc.meta.get("name") or doc.meta.get("title") or "run")
-        folder = new_run_folder(self.root(), name)
+        from studio.train.runs import fresh_run_path  # torch: only once a run starts
+        folder = fresh_run_path(self.root(), name)
         merged = {**dashboard_overrides(doc), **self.overrides, **(overrides or {})}
         run = RunData(folder.name, folder)
         run.input_shape = input_shape(doc)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from studio.core.ops import SetVariable
+from studio.core.ops import OpError, SetVariable
 
 
 def parse_value(text: str):
@@ -69,7 +69,13 @@ class VariablesPanel(QWidget):
     def set_variable(self, name: str, value) -> bool:
         if self.session.doc.variables.get(name) == value:
             return False
-        return self.session.apply(SetVariable(self.session.scope, name, value), f"Set ${name}")
+        try:
+            op = SetVariable(self.session.scope, name, value)
+        except OpError as e:  # a value no variable can hold (an object...): say so, show the old
+            self.session.message.emit(str(e))
+            self.refresh()
+            return False
+        return self.session.apply(op, f"Set ${name}")
 
     def _edited(self, item) -> None:
         if item.column() == 1:

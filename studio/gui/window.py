@@ -224,11 +224,10 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         if getattr(self, "_shut_down", False):
             return
         self._shut_down = True
-        self.autosave.stop()
+        self.autosave.close()  # removes this window's recovery file, and only its own
         self.training.shutdown()
         self.lab.shutdown()
         self.training_panel.detach()
-        files.clear_recovery()
         self.scene.detach()
         self.inspector.detach()
         self.variables.detach()

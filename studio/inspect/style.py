@@ -11,6 +11,7 @@ torchvision's ImageNet VGG is offered only when its weights are already in the t
 """
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import torch
@@ -188,7 +189,15 @@ def cached_vgg(name: str = "vgg19") -> tuple[ImageNetVGG, list[str], str]:
         raise InspectError(f"{name} ImageNet weights are not in the torch hub cache ({path}); "
                            f"NetStudio does not download them: put the file there or use a "
                            f"network of your own")
-    model = getattr(tvm, name)(weights=None)
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    try:  # weights_only refuses pickled code: a one-line error naming the file, no traceback
+        state = torch.load(path, map_location="cpu", weights_only=True)  # before building VGG
+        model = getattr(tvm, name)(weights=None)
+        model.load_state_dict(state)
+    except (pickle.UnpicklingError, EOFError, RuntimeError, ValueError, TypeError,
+            AttributeError, KeyError) as e:
+        first = (str(e).strip().splitlines() or [""])[0][:120]
+        raise InspectError(f"{path}: expected torchvision's {name} weights as plain tensors; "
+                           f"torch.load(weights_only=True) refused the file or it does not fit "
+                           f"({type(e).__name__}: {first})") from None
     style, content = VGG_LAYERS[name]
     return ImageNetVGG(model.features).eval(), style, content

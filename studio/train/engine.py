@@ -8,6 +8,8 @@ resumed run reproduces the uninterrupted one exactly.
 """
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from studio.train.data.augment import Augmented, build_transforms
 from studio.train.data.batches import Batches
 from studio.train.data.binding import bind, bind_noise, check
 from studio.train.devices import Distributed, Precision, pick_device
-from studio.train.events import EventStream
+from studio.train.events import EventStream, cut_after_step
 from studio.train.grads import GradientBuffer
 from studio.train.guard import NonFiniteError
 from studio.train.optim import ConfigError, Schedule, freeze
@@ -47,6 +49,25 @@ def _as_float(value) -> float:
     return float(value.detach()) if torch.is_tensor(value) else float(value)
 
 
+# whole-number settings and their least values; the optional ones may also be None (0 there
+# means "no limit" too)
+_COUNTS = {"epochs": 1, "batch_size": 1, "log_every": 1, "workers": 0, "seed": 0,
+           "max_steps": 0, "limit": 0}
+_OPTIONAL = ("max_steps", "limit")
+
+
+def _check_counts(config: dict) -> None:
+    """A zero batch size or a negative epoch count is a clear error before anything is built
+    (it was a ZeroDivisionError or a "__len__() should return >= 0" deep in the loop)."""
+    for key, low in _COUNTS.items():
+        value = config.get(key)
+        if value is None and key in _OPTIONAL:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ConfigError(f"training.{key}: expected a whole number >= {low}, "
+                              f"got {value!r:.60}")
+
+
 class Trainer(StepServices):
     def __init__(self, doc, overrides: dict | None = None, *, out: str | None = None,
                  resume: str | None = None, callback=None):
@@ -67,6 +88,7 @@ class Trainer(StepServices):
     # ----- set-up ---------------------------------------------------------------------------
     def setup(self) -> None:
         c = self.config
+        _check_counts(c)
         seed = int(c["seed"])
         torch.manual_seed(seed)
         if c["deterministic"]:
@@ -147,16 +169,21 @@ class Trainer(StepServices):
                                            if main else None)
         if main and not self.resume_dir:
             runs.write_snapshot(self.run_dir, self.doc, self.config)
-        path = self.run_dir / "metrics.jsonl" if self.run_dir else None
-        self.events = EventStream(path, self.callback, enabled=main)
         self.best = None
         self.bad_epochs = 0
         self.last_metrics: dict = {}
+        self.saved_step: dict[str, int] = {}  # tag -> step of the checkpoint written last
+        path = self.run_dir / "metrics.jsonl" if self.run_dir else None
         if self.resume_dir:
-            info = runs.load_checkpoint(self.resume_dir, "last", self.modules(), self.optimizers)
+            info = runs.resume_state(
+                runs.load_checkpoint(self.resume_dir, "last", self.modules(), self.optimizers),
+                runs.checkpoint_file(self.resume_dir, "last"))
             self.epoch, self.batch_in_epoch, self.step = info["epoch"], info["batch"], info["step"]
             self.schedule.state = info["schedule"]
             self.best, self.bad_epochs = info["best"], info["bad_epochs"]
+            if main:  # what a kill left after the checkpoint is done again: log it once
+                cut_after_step(path, self.step)
+        self.events = EventStream(path, self.callback, enabled=main)
 
     def _run_name(self) -> str:
         return str(self.doc.meta.get("name") or self.doc.meta.get("title") or "run") \
@@ -181,7 +208,8 @@ class Trainer(StepServices):
             status = self._epochs()
         except KeyboardInterrupt:
             status = "interrupted"
-            self._save("last")
+            if self.saved_step.get("last") != self.step:  # not just written at an epoch end
+                self._save("last", reraise=False)
         except NonFiniteError as e:
             status, error = "nonfinite", str(e)
             if all(torch.isfinite(p).all() for m in self.modules().values()
@@ -325,12 +353,35 @@ class Trainer(StepServices):
         self.last_metrics = {**self.last_metrics, "test": metrics}
         self.events.emit("test", epoch=self.epoch, step=self.step, test=metrics)
 
-    def _save(self, tag: str) -> None:
+    def _save(self, tag: str, reraise: bool = True) -> None:
+        """Write a checkpoint; a Ctrl+C meanwhile waits until it is written, then interrupts
+        (``reraise``) or is dropped (the save that an interrupt asked for)."""
         if self.dist.main and self.run_dir:
             info = {"epoch": self.epoch, "batch": self.batch_in_epoch, "step": self.step,
                     "schedule": self.schedule.state, "best": self.best,
                     "bad_epochs": self.bad_epochs}
-            runs.save_checkpoint(self.run_dir, tag, self.modules(), self.optimizers, info)
+            with _interrupts_deferred() as interrupted:
+                runs.save_checkpoint(self.run_dir, tag, self.modules(), self.optimizers, info)
+                self.saved_step[tag] = self.step
+            if interrupted and reraise:
+                raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts_deferred():
+    """SIGINT recorded instead of raised inside the block (a checkpoint half-way through its
+    write would be dropped, and a second Ctrl+C printed a traceback). Only where Python's own
+    handler is installed: the studio's worker ignores SIGINT and keeps doing so."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield caught
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def train(doc, overrides: dict | None = None, **kwargs) -> RunResult:

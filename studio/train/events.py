@@ -7,6 +7,10 @@ Every event has ``"event"`` (``start``, ``step``, ``epoch``, ``snapshot``, ``sam
 ``warning``, ``test``, ``stopped``, ``error``, ``end``) and ``"time"`` (seconds since the run
 started). The GUI's dashboard and a later reopening of the run read the same stream. Scalars are
 also written to TensorBoard when the ``tensorboard`` package is installed.
+
+One rule keeps a resumed run's file free of duplicate steps: resuming cuts ``metrics.jsonl`` back
+to the checkpoint it continues from (:func:`cut_after_step`), so every step appears once and a
+reader can take the lines as they come.
 """
 from __future__ import annotations
 
@@ -95,3 +99,34 @@ class EventStream:
             self.file.close()
         if self.board:
             self.board.close()
+
+
+def cut_after_step(path: Path, step: int) -> int:
+    """Cut ``metrics.jsonl`` back to the end of step ``step``: from the first line about a later
+    step (or a torn line a kill left) on, everything goes. Returns the number of lines removed.
+
+    A run killed after its checkpoint at ``step`` logged steps it will redo when resumed; left
+    in the file they would appear twice. Events of ``step`` itself written after the checkpoint
+    (the epoch summary, samples) stay: a resume does not repeat them."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return 0
+    offset = 0
+    for line in data.splitlines(keepends=True):
+        if not line.endswith(b"\n"):
+            break  # torn by the kill
+        try:
+            event = json.loads(line)
+        except ValueError:
+            break
+        later = event.get("step") if isinstance(event, dict) else None
+        if isinstance(later, (int, float)) and later > step:
+            break
+        offset += len(line)
+    if offset == len(data):
+        return 0
+    removed = data[offset:].count(b"\n") + (not data.endswith(b"\n"))
+    with open(path, "r+b") as f:
+        f.truncate(offset)
+    return removed

@@ -6,11 +6,12 @@
         document.nnet.json   the document as trained (preset and --var applied)
         config.json          the resolved training config
         metrics.jsonl        one event per line (see studio.train.events)
-        checkpoints/last.safetensors + last.json   weights, optimizer tensors / everything else
-        checkpoints/best.safetensors + best.json
+        checkpoints/last.safetensors     weights, optimizer state, RNG, with the rest as its
+        checkpoints/best.safetensors     metadata (studio.train.checkpoints)
 
 Tensors go to safetensors, everything else to JSON: no pickle anywhere, so a run folder from a
-stranger is safe to open.
+stranger is safe to open. What is read back is checked: a damaged file is a :class:`RunError`
+naming it.
 """
 from __future__ import annotations
 
@@ -18,25 +19,30 @@ import json
 import time
 from pathlib import Path
 
-import torch
-from safetensors.torch import load_file, save_file
-
+from studio.core.names import inside, safe_filename
 from studio.core.serialize import atomic_write, dumps
+from studio.train.checkpoints import (RunError, checkpoint_file,  # noqa: F401 (the run's API)
+                                      load_checkpoint, read_checkpoint, resume_state,
+                                      save_checkpoint)
 
 
-class RunError(ValueError):
-    pass
+def fresh_run_path(root: str | Path, name: str) -> Path:
+    """``<root>/<name>-<time>``, made unique, not created. ``name`` comes from the document, so
+    it passes through :func:`safe_filename` and the folder is checked to lie inside ``root``: a
+    document named ``../../x`` or ``/tmp/x`` trains in ``runs/_._x-…`` / ``runs/_tmp_x-…``,
+    never beside or above it."""
+    stem = f"{safe_filename(name, 'run')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, k = Path(root) / stem, 2
+    while path.exists():
+        path, k = Path(root) / f"{stem}-{k}", k + 1
+    inside(root, path.name)
+    return path
 
 
-def new_run_dir(out: str | None, name: str) -> Path:
-    """``out`` itself when given (created), else ``runs/<name>-<time>``, made unique."""
-    if out:
-        path = Path(out)
-    else:
-        path = Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        base, k = path, 2
-        while path.exists():
-            path, k = Path(f"{base}-{k}"), k + 1
+def new_run_dir(out: str | None, name: str, root: str | Path = "runs") -> Path:
+    """``out`` itself when given (created: the user chose it), else a fresh folder under
+    ``root`` (:func:`fresh_run_path`), created with its ``checkpoints`` folder."""
+    path = Path(out) if out else fresh_run_path(root, name)
     (path / "checkpoints").mkdir(parents=True, exist_ok=True)
     return path
 
@@ -47,72 +53,19 @@ def write_snapshot(run: Path, doc, config: dict) -> None:
 
 
 def read_run(run: str | Path) -> tuple[Path, dict]:
+    """The run folder and its resolved config; :class:`RunError` names what is wrong."""
     run = Path(run)
-    if not (run / "config.json").is_file():
+    config = run / "config.json"
+    if not config.is_file():
         raise RunError(f"{run}: not a run folder (no config.json)")
-    return run, json.loads((run / "config.json").read_text(encoding="utf-8"))
-
-
-def _flatten_optimizer(prefix: str, state: dict, tensors: dict) -> dict:
-    """Optimizer ``state_dict`` -> JSON-able dict; tensors moved into ``tensors``."""
-    out = {"param_groups": state["param_groups"], "state": {}}
-    for idx, slots in state["state"].items():
-        entry = {}
-        for key, value in slots.items():
-            if torch.is_tensor(value):
-                name = f"{prefix}.{idx}.{key}"
-                tensors[name] = value.detach().cpu().contiguous().clone()
-                entry[key] = {"tensor": name}
-            else:
-                entry[key] = value
-        out["state"][str(idx)] = entry
-    return out
-
-
-def _restore_optimizer(saved: dict, tensors: dict) -> dict:
-    state = {}
-    for idx, slots in saved["state"].items():
-        state[int(idx)] = {k: tensors[v["tensor"]] if isinstance(v, dict) and "tensor" in v
-                           else v for k, v in slots.items()}
-    return {"param_groups": saved["param_groups"], "state": state}
-
-
-def save_checkpoint(run: Path, tag: str, modules: dict, optimizers: dict, info: dict) -> None:
-    """Write ``checkpoints/<tag>.safetensors`` and ``<tag>.json`` (info, optimizer layout, RNG)."""
-    tensors, meta = {}, {"info": info, "optimizers": {}}
-    for name, module in modules.items():
-        for key, value in module.state_dict().items():
-            tensors[f"model.{name}.{key}"] = value.detach().cpu().contiguous().clone()
-    for name, opt in optimizers.items():
-        meta["optimizers"][name] = _flatten_optimizer(f"optim.{name}", opt.state_dict(), tensors)
-    tensors["rng.torch"] = torch.get_rng_state()
-    folder = run / "checkpoints"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{tag}.safetensors.tmp"
-    save_file(tensors, str(tmp))
-    tmp.replace(folder / f"{tag}.safetensors")
-    atomic_write(folder / f"{tag}.json", json.dumps(meta, indent=1))
-
-
-def load_checkpoint(run: Path, tag: str, modules: dict, optimizers: dict | None = None,
-                    restore_rng: bool = True) -> dict:
-    """Load weights (and optimizer state, RNG) saved by :func:`save_checkpoint`; return info."""
-    folder = run / "checkpoints"
-    weights, meta_path = folder / f"{tag}.safetensors", folder / f"{tag}.json"
-    if not weights.is_file() or not meta_path.is_file():
-        raise RunError(f"{run}: no {tag!r} checkpoint in {folder}")
-    tensors = load_file(str(weights))
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    for name, module in modules.items():
-        prefix = f"model.{name}."
-        own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-        module.load_state_dict(own)
-    for name, opt in (optimizers or {}).items():
-        if name in meta["optimizers"]:
-            opt.load_state_dict(_restore_optimizer(meta["optimizers"][name], tensors))
-    if restore_rng:
-        torch.set_rng_state(tensors["rng.torch"])
-    return meta["info"]
+    try:
+        saved = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise RunError(f"{config}: unreadable ({type(e).__name__}: {e})") from None
+    if not isinstance(saved, dict):
+        raise RunError(f"{config}: expected a JSON object (the resolved training config), "
+                       f"got {type(saved).__name__}")
+    return run, saved
 
 
 def weights_of(modules: dict) -> dict:

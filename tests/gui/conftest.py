@@ -14,7 +14,6 @@ import pytest  # noqa: E402
 @pytest.fixture
 def make_window(qtbot):
     """Build main windows on a template or document; dialogs answer through recorded hooks."""
-    from studio.gui import files
     from studio.gui.app import build_window, create_app
     create_app()
     made = []
@@ -35,8 +34,7 @@ def make_window(qtbot):
     from shiboken6 import isValid
     for window in made:
         if isValid(window) and window.isVisible():
-            window.close()
-    files.clear_recovery()
+            window.close()  # a clean close removes the window's own recovery file
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Blocks (group, open with double-click, breadcrumbs, ungroup), files (save/open round trip,
-broken and newer files), crash recovery, and a clean close."""
+broken and newer files), and a clean close. Autosave and crash recovery: test_recovery.py."""
 import gc
 import json
 import weakref
@@ -86,26 +86,6 @@ def test_broken_or_newer_files_never_replace_current_work(window, tmp_path):
     assert not window.open_path(str(newer))
     assert "newer NetStudio" in window.notes[-1][1]
     assert state(window) == before and window.isWindowModified()
-
-
-def test_recovery_after_a_simulated_crash(make_window):
-    crashed = make_window()
-    crashed.add_node("activation.ReLU")
-    assert crashed.autosave.tick()
-    lost = state(crashed)
-    crashed.autosave.stop()  # the process "dies": no clean close, the recovery file stays
-    assert files.recovery_path().is_file()
-    fresh = make_window("mlp")
-    assert fresh.offer_recovery(ask=lambda: True)
-    assert state(fresh) == lost
-    assert fresh.isWindowModified()
-    fresh.save_to(str(files.state_dir() / "saved.nnet.json"))
-    assert not files.recovery_path().exists()
-
-
-def test_a_clean_document_is_not_autosaved(window):
-    assert not window.autosave.tick()
-    assert not files.recovery_path().exists()
 
 
 def test_closing_asks_about_unsaved_changes(window):

@@ -7,6 +7,9 @@ import numpy as np
 
 from helpers import QUICK
 
+from studio.train.runs import read_checkpoint
+
+
 def _wait_finished(qtbot, run, timeout=45000, window=None):
     """Until the run ended and its process is gone (the end event comes a moment earlier)."""
     qtbot.waitUntil(lambda: run.finished and not (window and window.training.running),
@@ -56,7 +59,7 @@ def test_stop_ends_the_run_with_a_checkpoint_and_resume_continues(qtbot, trainer
     assert run.status == "interrupted"
     assert run.last_epoch < 400
     assert (run.folder / "checkpoints" / "last.safetensors").is_file()
-    info = json.loads((run.folder / "checkpoints" / "last.json").read_text())["info"]
+    info = read_checkpoint(run.folder, "last")[1]["info"]
     assert info["step"] >= run.steps["loss"].x[-1]
     assert w.resume_action.isEnabled()
     stopped_at = info["step"]

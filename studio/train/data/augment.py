@@ -61,7 +61,9 @@ class Augmented(Dataset):
         wrapped = {k: (tv_tensors.Image(v) if k == "image" else
                        tv_tensors.Mask(v) if k == "mask" else v) for k, v in sample.items()}
         state = torch.get_rng_state()
-        torch.manual_seed((self.seed * 1_000_003 + self.epoch) * 10_000_019 + i)
+        # folded into torch's 64-bit seed range (a seed above ~1.8 million overflowed it);
+        # smaller seeds are unchanged, so existing runs repeat exactly
+        torch.manual_seed(((self.seed * 1_000_003 + self.epoch) * 10_000_019 + i) % (1 << 63))
         try:
             out = self.transform(wrapped)
         finally:

@@ -1,7 +1,9 @@
 """Users' own data: image folders, MNIST / Fashion-MNIST / CIFAR-10 files on disk, CSV, NPZ/NPY.
 
-Nothing is downloaded. A missing or unreadable file is a :class:`DataError` that names the file
-and the folder it was looked for in. Arrays load with ``allow_pickle=False``.
+Nothing is downloaded. A missing, unreadable or malformed file is a :class:`DataError` that
+names the file (and the line, the array or the folder it was looked for in). Arrays load with
+``allow_pickle=False``; MNIST idx files are read by :mod:`studio.train.data.idx`; CIFAR-10's
+batches (pickles) are opened by torchvision only after their checksums match the originals.
 """
 from __future__ import annotations
 
@@ -71,37 +73,45 @@ def image_folder(options, seed):
 _TORCHVISION = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 
 
-def _torchvision_split(name, root: Path, train: bool):
+def _cifar_split(root: Path, train: bool):
     from torchvision import datasets
-    cls = getattr(datasets, _TORCHVISION[name])
+    from torchvision.datasets.utils import check_integrity
+    cls = datasets.CIFAR10
     try:
         return cls(str(root), train=train, download=False)
     except RuntimeError:
-        # torchvision's message says only "Dataset not found": name the files it looks for.
-        probe = cls.__new__(cls)
-        probe.root = str(root)
-        if name == "cifar10":
-            folder = root / cls.base_folder
-            wanted = [f for f, _ in (cls.train_list if train else cls.test_list)]
-        else:
-            folder = Path(probe.raw_folder)
-            wanted = [Path(url).stem for url, _ in cls.resources]
-        missing = [f for f in wanted if not (folder / f).exists()]
-        raise DataError(f"{name}: missing {', '.join(missing) or 'files'} in {folder} "
-                        f"(downloads are off; put the files there)") from None
+        # torchvision's message says only "not found or corrupted": name the files, and tell a
+        # missing one from one that fails its checksum (damaged, or not the original)
+        folder = root / cls.base_folder
+        wanted = [*(cls.train_list if train else cls.test_list), (cls.meta["filename"],
+                                                                  cls.meta["md5"])]
+        missing = [f for f, _ in wanted if not (folder / f).is_file()]
+        if missing:
+            raise DataError(f"cifar10: missing {', '.join(missing)} in {folder} (downloads "
+                            "are off; put the files there)") from None
+        bad = [f for f, md5 in wanted if not check_integrity(str(folder / f), md5)]
+        raise DataError(f"cifar10: {', '.join(bad) or 'the batches'} in {folder} fail their "
+                        "checksum (damaged, or not the original CIFAR-10 python files; they "
+                        "are pickles, so only the originals are opened)") from None
 
 
 def _torchvision(name):
     def build(options, seed):
+        from torchvision import datasets
+
+        from studio.train.data import idx
         root = _path(options, "root")
-        parts = []
+        parts, classes = [], None
         for train in (True, False):
-            raw = _torchvision_split(name, root, train)
-            images = torch.as_tensor(np.asarray(raw.data))
-            images = images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2)
-            parts.append(FieldDataset({"image": images.float() / 255.0,
-                                       "label": torch.as_tensor(np.asarray(raw.targets))}))
-        return parts[0], parts[1], {"classes": list(raw.classes)}
+            if name in idx.FOLDERS:
+                images, labels = idx.load_split(name, root, train)
+                classes = getattr(datasets, _TORCHVISION[name]).classes
+            else:
+                raw = _cifar_split(root, train)
+                images = torch.as_tensor(np.asarray(raw.data)).permute(0, 3, 1, 2) / 255.0
+                labels, classes = torch.as_tensor(np.asarray(raw.targets)), raw.classes
+            parts.append(FieldDataset({"image": images.float(), "label": labels}))
+        return parts[0], parts[1], {"classes": list(classes)}
     return build
 
 
@@ -110,53 +120,127 @@ for _name in _TORCHVISION:
         _torchvision(_name))
 
 
+def _csv_rows(path: Path) -> tuple[list[str], list[dict]]:
+    """The header and the rows as dicts; a row with another number of values than the header
+    is an error naming its line (csv.DictReader would fill it with None, a TypeError later)."""
+    rows, line = [], 1
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader, None) or []
+            for row in reader:
+                line = reader.line_num
+                if not row:  # blank lines carry no sample
+                    continue
+                if len(row) != len(header):
+                    raise DataError(f"{path}: line {line}: {len(row)} values, expected "
+                                    f"{len(header)} (one per column: {', '.join(header)})")
+                rows.append(dict(zip(header, row)))
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text (byte {e.start}: {e.reason})") from None
+    except csv.Error as e:
+        raise DataError(f"{path}: line {line}: not readable as CSV ({e})") from None
+    return header, rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers(path: Path, rows: list[dict], columns: list[str]) -> torch.Tensor:
+    values = []
+    for i, row in enumerate(rows):
+        try:
+            values.append([float(row[c]) for c in columns])
+        except ValueError:
+            bad = next(c for c in columns if not _is_number(row[c]))
+            raise DataError(f"{path}: row {i + 1}, column {bad!r}: expected a number, got "
+                            f"{row[bad]!r:.40}") from None
+    return torch.tensor(values, dtype=torch.float32)
+
+
+def _features(path: Path, options: dict, header: list[str], label: str) -> list[str]:
+    features = options["features"] or [c for c in header if c != label]
+    if not isinstance(features, list) or not all(isinstance(c, str) for c in features):
+        raise DataError(f"dataset 'csv': features: expected a list of column names, "
+                        f"got {features!r:.60}")
+    unknown = [c for c in features if c not in header]
+    if unknown:
+        raise DataError(f"{path}: no column(s) {', '.join(map(repr, unknown))} "
+                        f"(columns: {', '.join(header)})")
+    return features
+
+
 @dataset("csv", "a CSV table: numeric feature columns and a label column", path=None,
          label="label", features=None)
 def csv_table(options, seed):
     path = _path(options)
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    header, rows = _csv_rows(path)
     if not rows:
         raise DataError(f"{path}: no rows")
     label = options["label"]
-    if label not in rows[0]:
-        raise DataError(f"{path}: no column {label!r} (columns: {', '.join(rows[0])})")
-    features = options["features"] or [c for c in rows[0] if c != label]
-    try:
-        x = torch.tensor([[float(r[c]) for c in features] for r in rows], dtype=torch.float32)
-    except (ValueError, KeyError) as e:
-        raise DataError(f"{path}: feature columns must be numbers ({e})") from None
+    if label not in header:
+        raise DataError(f"{path}: no column {label!r} (columns: {', '.join(header)})")
+    features = _features(path, options, header, label)
+    x = _numbers(path, rows, features)
     raw = [r[label] for r in rows]
-    try:
+    if all(_is_number(v) for v in raw):
         y = torch.tensor([float(v) for v in raw])
         classes = None
         if torch.all(y == y.round()):
             y = y.long()
-    except ValueError:  # text labels become class indices in sorted order
+    else:  # text labels become class indices in sorted order
         classes = sorted(set(raw))
         y = torch.tensor([classes.index(v) for v in raw])
     return FieldDataset({"x": x, "label": y}), {"classes": classes, "features": features}
 
 
-def _array(path: Path, key=None) -> np.ndarray:
+def _load_numpy(path: Path):
     try:
-        data = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as e:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
         raise DataError(f"{path}: cannot read as a NumPy array without pickle ({e})") from None
-    if key is None:
-        return data
-    if key not in data.files:
-        raise DataError(f"{path}: no array {key!r} (arrays: {', '.join(data.files)})")
-    return data[key]
+
+
+def _field(array, where: str) -> torch.Tensor:
+    """A field's tensor: numbers along a first axis of samples (a 0-d array has none)."""
+    if not isinstance(array, np.ndarray):
+        raise DataError(f"{where}: expected one array (.npy), got an archive of arrays (.npz)")
+    if array.ndim == 0:
+        raise DataError(f"{where}: a single value (0-d array); expected one entry per sample "
+                        "along the first axis")
+    if array.dtype.kind not in "biuf":
+        raise DataError(f"{where}: expected numbers, got array dtype {array.dtype}")
+    return torch.from_numpy(np.ascontiguousarray(array))
 
 
 @dataset("npz", "arrays in one .npz file; each array is a field (first axis = samples)",
          path=None, fields=None)
 def npz(options, seed):
     path = _path(options)
-    names = options["fields"] or {k: k for k in _array(path).files}
-    return FieldDataset({field: torch.from_numpy(_array(path, key))
-                         for field, key in names.items()}), {}
+    archive = _load_numpy(path)
+    if isinstance(archive, np.ndarray):
+        raise DataError(f"{path}: one array (.npy), expected an archive of arrays (.npz); use "
+                        "--data npy")
+    names = options["fields"] or {k: k for k in archive.files}
+    if not isinstance(names, dict):
+        raise DataError(f"dataset 'npz': fields: expected {{field: array name}}, "
+                        f"got {names!r:.60}")
+    missing = [k for k in names.values() if k not in archive.files]
+    if missing:
+        raise DataError(f"{path}: no array {missing[0]!r} (arrays: {', '.join(archive.files)})")
+    fields = {}
+    for field, key in names.items():
+        try:
+            array = archive[key]
+        except (ValueError, OSError, EOFError) as e:  # a damaged member of the archive
+            raise DataError(f"{path}: array {key!r}: unreadable ({e})") from None
+        fields[field] = _field(array, f"{path}: array {key!r}")
+    return FieldDataset(fields), {}
 
 
 @dataset("npy", "one .npy file per field: paths={'image': 'x.npy', 'label': 'y.npy'}", paths=None)
@@ -164,5 +248,8 @@ def npy(options, seed):
     paths = options["paths"]
     if not isinstance(paths, dict) or not paths:
         raise DataError("dataset 'npy' needs paths={field: file.npy, ...}")
-    return FieldDataset({field: torch.from_numpy(_array(_path({"p": p}, "p")))
-                         for field, p in paths.items()}), {}
+    fields = {}
+    for field, p in paths.items():
+        path = _path({"p": p}, "p")
+        fields[field] = _field(_load_numpy(path), str(path))
+    return FieldDataset(fields), {}
