@@ -127,6 +127,11 @@ class NodeType:
     # then runs the module on a tiny stand-in of the input (much faster than a meta run of
     # batch norm); the registry test checks the claim against a real forward.
     same_shape: str = ""
+    # The axis of input 0 that is a sequence of steps the module walks one by one (recurrent
+    # layers: 1). Shape inference then runs one step, since a meta run costs Python time per
+    # step, and gives that length back to every output of input 0's rank; the registry test
+    # checks the claim against real forwards of several lengths.
+    steps_axis: int | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -65,7 +65,8 @@ class RepeatSteps(nn.Module):
 def _recurrent_params(cell: str) -> tuple[Param, ...]:
     params = (
         Param("hidden_size", "int", 64, "features of the hidden state", min=1),
-        Param("num_layers", "int", 1, "stacked recurrent layers", min=1),
+        # bounded: torch builds each layer in a Python loop, before any weight budget applies
+        Param("num_layers", "int", 1, "stacked recurrent layers", min=1, max=256),
         Param("bidirectional", "bool", False, "also run backwards; outputs concatenate both"),
         Param("dropout", "float", 0.0, "dropout between stacked layers (needs num_layers > 1)",
               min=0, max=1),
@@ -93,7 +94,7 @@ def _recurrent(cell: str, doc: str, extra_case: dict) -> NodeType:
         outputs=(Port("sequence", "every step of the top layer"),
                  Port("last", "final hidden state of the top layer, directions concatenated")),
         params=_recurrent_params(cell), build=_build_recurrent(cell),
-        summary=("hidden_size", "num_layers"),
+        summary=("hidden_size", "num_layers"), steps_axis=1,
         shape_doc="(N, T, F) -> sequence (N, T, hidden_size·dirs), last (N, hidden_size·dirs)",
         test_cases=(({"hidden_size": 8}, [(2, 5, 3)]),
                     ({"hidden_size": 6, "num_layers": 2, "bidirectional": True, "dropout": 0.3,

@@ -89,3 +89,25 @@ def test_console_script_and_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "studio", "summary", "lenet5", "--json"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and json.loads(result.stdout)["total_params"] == 61_706
+
+
+def test_a_bug_is_one_line_naming_its_traceback_file(capsys, monkeypatch, tmp_path):
+    # A command that fails in a way no handler expects stands in for a bug of ours: the handler
+    # under test is the one in `main`, so the command itself is replaced.
+    import studio.cli.documents as documents
+
+    def broken(args):
+        raise KeyError("a bug")
+    monkeypatch.setattr(documents, "run_summary", broken)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.delenv("NETSTUDIO_DEBUG", raising=False)
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)  # TMPDIR is read again
+    assert main(["summary", "lenet5"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("netstudio: internal error: KeyError: 'a bug' (a bug in NetStudio")
+    report, = tmp_path.glob("netstudio-crash-*.txt")
+    assert report.name in err
+    text = report.read_text()
+    assert text.startswith("netstudio summary lenet5") and "KeyError: 'a bug'" in text

@@ -280,18 +280,45 @@ def test_blocks_nested_past_the_depth_limit_are_a_diagnostic():
 def test_a_trillion_channel_conv_is_a_budget_diagnostic_and_compile_refuses():
     raw = template("lenet5")
     node(raw, "c1")["params"]["out_channels"] = 10**12
-    assert has(errors_of(raw), "model.c1", "TB of weights (budget 8 GB)")
+    assert has(errors_of(raw), "model.c1", "TB of weights (budget 2 GB)")
     with pytest.raises(CompileError, match="c1.*of weights"):
         compile_network(document_from_json(raw)[0])
 
 
 def test_weights_within_the_budget_per_node_but_not_in_all_are_refused():
     doc_raw = template("mlp")
-    node(doc_raw, "input1")["params"]["shape"] = [35_000]
+    node(doc_raw, "input1")["params"]["shape"] = [16_000]
     for nid in ("linear1", "linear2"):
-        node(doc_raw, nid)["params"]["out_features"] = 35_000  # 4.9 GB each
+        node(doc_raw, nid)["params"]["out_features"] = 16_000  # 1.02 GB each
     messages = errors_of(doc_raw)
-    assert has(messages, "model", "GB of weights in all (budget 8 GB; largest: linear"), messages
+    assert has(messages, "model", "GB of weights in all (budget 2 GB; largest: linear"), messages
+
+
+def test_a_million_recurrent_layers_are_refused_by_the_schema_at_once():
+    raw = template("char-rnn")
+    raw["variables"]["layers"] = 10**6
+    started = time.perf_counter()
+    assert has(errors_of(raw), "num_layers", "<= 256")
+    assert time.perf_counter() - started < 30
+
+
+def test_a_million_step_sequence_infers_as_fast_as_a_short_one():
+    raw = template("char-rnn")
+    raw["variables"]["steps"] = 10**6
+    started = time.perf_counter()
+    doc, _ = document_from_json(raw)
+    assert [str(d) for d in validate_document(doc) if d.severity == ERROR] == []
+    assert time.perf_counter() - started < 30  # was linear in the steps: 16 s for 1,000
+
+
+def test_thousands_of_duplicate_ids_load_in_linear_time():
+    raw = template("mlp")
+    raw["networks"]["model"]["nodes"] = [{"id": "a", "type": "activation.ReLU"}] * 5000
+    started = time.perf_counter()
+    doc, diags = document_from_json(raw)
+    assert time.perf_counter() - started < 10  # was quadratic: 6.7 s for 3,000
+    assert len(doc.networks["model"].nodes) == 5000
+    assert sum("duplicate id 'a'" in str(d) for d in diags) == 4999
 
 
 def test_a_huge_input_shape_is_a_diagnostic_on_the_input():
@@ -391,7 +418,7 @@ def test_summary_and_code_refuse_a_budget_breaking_document_in_one_line(tmp_path
     path = write(tmp_path, raw)
     for command in ("summary", "code"):
         code, _, err = run_cli(capsys, command, path)
-        assert code == 2 and err.count("\n") == 1 and "TB of weights (budget 8 GB)" in err
+        assert code == 2 and err.count("\n") == 1 and "TB of weights (budget 2 GB)" in err
 
 
 def test_the_real_command_prints_no_traceback(tmp_path):

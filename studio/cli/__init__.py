@@ -1,12 +1,17 @@
 """The ``netstudio`` command: the studio's engine, headless.
 
 Each sub-command lives in its own module with ``add_parser(subparsers)``; errors a user can fix
-are one line on stderr and exit status 2, never a traceback.
+are one line on stderr and exit status 2, never a traceback. A bug of ours is one line too (exit
+status 1), naming the file that holds its traceback for a report; ``NETSTUDIO_DEBUG=1`` shows it.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+import time
+import traceback
 
 from studio.cli import documents, export, inspect, train
 
@@ -51,3 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("netstudio: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:
+        if os.environ.get("NETSTUDIO_DEBUG"):
+            raise
+        print(f"netstudio: internal error: {type(e).__name__}: {one_line(e)} (a bug in "
+              f"NetStudio; the traceback is in {crash_report(argv)})", file=sys.stderr)
+        return 1
+
+
+def crash_report(argv: list[str]) -> str:
+    """Write the traceback being handled, with the command line, to a file; its path."""
+    fd, path = tempfile.mkstemp(prefix=f"netstudio-crash-{time.strftime('%Y%m%d-%H%M%S')}-",
+                                suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
+        f.write(f"netstudio {' '.join(argv)}\n\n{traceback.format_exc()}")
+    return path

@@ -64,13 +64,18 @@ class Graph:
                 return e
         return None
 
+    @staticmethod
+    def id_stem(stem: str) -> str:
+        """The part of a fresh id before its number: ``Conv-2d`` -> ``conv2d``."""
+        return re.sub(r"[^a-z0-9_]", "", stem.lower()) or "node"
+
     def new_id(self, stem: str, taken: set[str] = frozenset()) -> str:
         """A fresh id like ``conv3``: the stem plus one more than the highest number in use.
 
         Derived from the ids present (no hidden counter). Ids are unique within a graph, so a
         block's ``conv1`` and the network's ``conv1`` coexist (``model.conv1`` and
         ``model.layer1[0].conv1``, as in torchvision)."""
-        stem = re.sub(r"[^a-z0-9_]", "", stem.lower()) or "node"
+        stem = self.id_stem(stem)
         numbers = [int(m.group(1)) for i in (*self.nodes, *taken)
                    if (m := re.fullmatch(rf"{stem}(\d+)", i))]
         return f"{stem}{max(numbers, default=0) + 1}"

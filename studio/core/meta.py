@@ -2,7 +2,7 @@
 
 This is the single primitive behind shape inference; nothing here is a hand-written formula.
 It is also where sizes are bounded: a document is untrusted, and ``out_channels = 10**12`` must
-become a diagnostic ("4 TB of weights (budget 8 GB)") here, on meta tensors, before the compiler
+become a diagnostic ("4 TB of weights (budget 2 GB)") here, on meta tensors, before the compiler
 or a CPU fallback tries to allocate it.
 """
 from __future__ import annotations
@@ -14,7 +14,10 @@ import torch
 from nodes.base import BuildContext, NodeType, TensorSpec
 
 BYTES_PER_PARAM = 4  # nodes build their weights in float32
-PARAM_BUDGET_BYTES = 8 * 10**9  # the weights of one node, and of one whole network
+# The weights of one node, and of one whole network. 2 GB is 500 M float32 parameters, 3.6x
+# VGG-16, the largest network of the course; past it, building and initializing the weights
+# alone takes a desktop many seconds and most of its memory, so the document is refused before.
+PARAM_BUDGET_BYTES = 2 * 10**9
 TENSOR_BUDGET_BYTES = 4 * 10**9  # one activation at the inference batch of 2
 REAL_RUN_BUDGET_BYTES = 2**28  # real (CPU) tensors a shape check may allocate: stand-ins, fallbacks
 _STAND_IN_CHANNELS = 2**16  # above this a same-shape node is checked on meta tensors instead
@@ -110,6 +113,12 @@ def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[Te
         with torch.no_grad():
             out = module(example(small, "cpu"))
         return [TensorSpec(inputs[0].shape, dtype_name(out.dtype))], count_params(module)
+    steps = _steps(node_type, inputs)
+    if steps is not None:  # run one step; the length comes back in _with_steps below
+        axis = node_type.steps_axis
+        first = inputs[0]
+        inputs = [TensorSpec((*first.shape[:axis], 1, *first.shape[axis + 1:]), first.dtype),
+                  *inputs[1:]]
     ctx = BuildContext(params, list(inputs))
     args = trim(inputs)
     try:
@@ -124,9 +133,26 @@ def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[Te
         if "meta" not in str(error).lower() and isinstance(error, RuntimeError):
             raise  # a real shape error, not a missing meta kernel
         outputs, count = _infer_on_cpu(node_type, ctx, args)
+    if steps is not None:
+        outputs = _with_steps(outputs, node_type.steps_axis, len(inputs[0].shape), steps)
     for spec in outputs:
         check_tensor(spec, "the output")
     return outputs, count
+
+
+def _steps(node_type: NodeType, inputs: list) -> int | None:
+    """The sequence length of input 0 when the node walks it step by step and it is > 1."""
+    axis = node_type.steps_axis
+    if axis is None or not inputs or inputs[0] is None:
+        return None
+    shape = inputs[0].shape
+    # a feature axis must follow: (N, F) into an LSTM is no sequence of steps
+    return shape[axis] if len(shape) > axis + 1 and shape[axis] > 1 else None
+
+
+def _with_steps(outputs: list, axis: int, rank: int, steps: int) -> list:
+    return [TensorSpec((*o.shape[:axis], steps, *o.shape[axis + 1:]), o.dtype)
+            if o is not None and len(o.shape) == rank else o for o in outputs]
 
 
 def _infer_on_cpu(node_type: NodeType, ctx: BuildContext, args: list):

@@ -32,24 +32,42 @@ def _expect(value, kind, path):
     return value
 
 
+def _fresh_ids(graph: Graph):
+    """``Graph.new_id`` for a loader that may rename thousands of duplicates: new_id scans every
+    id (quadratic over a file of 3,000 nodes all named ``a``), so each stem's count is kept."""
+    counters: dict[str, int] = {}
+
+    def fresh(stem: str) -> str:
+        stem = Graph.id_stem(stem)
+        if stem not in counters:
+            counters[stem] = int(graph.new_id(stem)[len(stem):]) - 1
+        n = counters[stem] + 1
+        while f"{stem}{n}" in graph.nodes:
+            n += 1
+        counters[stem] = n
+        return f"{stem}{n}"
+    return fresh
+
+
 def _read_graph(raw: dict, path: str, scope: str, diags: list) -> Graph:
     graph = Graph()
     first_seen: dict[str, int] = {}
+    fresh = _fresh_ids(graph)
     for i, raw_node in enumerate(_expect(raw.get("nodes", []), list, f"{path}.nodes")):
         where = f"{path}.nodes[{i}]"
         _expect(raw_node, dict, where)
         type_id = _expect(raw_node.get("type"), str, f"{where}.type")
         node_id = raw_node.get("id")
         if not isinstance(node_id, str) or not node_id:
-            node_id = graph.new_id("node")
+            node_id = fresh("node")
             diags.append(Diagnostic(WARNING, f"missing id; assigned {node_id!r}", scope, node_id,
                                     path=f"{where}.id"))
         elif node_id in graph.nodes:
-            fresh = graph.new_id(node_id.rstrip("0123456789") or "node")
+            renamed = fresh(node_id.rstrip("0123456789") or "node")
             diags.append(Diagnostic(
                 ERROR, f"duplicate id {node_id!r} (first used by nodes[{first_seen[node_id]}]); "
-                f"this node was renamed {fresh!r}", scope, fresh, path=f"{where}.id"))
-            node_id = fresh
+                f"this node was renamed {renamed!r}", scope, renamed, path=f"{where}.id"))
+            node_id = renamed
         first_seen[node_id] = i
         node = Node(node_id, type_id, dict(_expect(raw_node.get("params", {}), dict, f"{where}.params")),
                     dict(_expect(raw_node.get("ui", {}), dict, f"{where}.ui")),
