@@ -61,7 +61,7 @@ def headless(doc, root: Path) -> tuple[float, float]:
     (so its stall is what this loaded 2-core machine does to any GUI next to training)."""
     from PySide6.QtCore import QEventLoop, QTimer
     from studio.gui.run_process import TrainingProcess
-    from studio.gui.training import dashboard_overrides
+    from studio.train.watch import dashboard_overrides
     overrides = {**dashboard_overrides(doc), **OVERRIDES}
     process = TrainingProcess(json.dumps(doc.to_json()), overrides, str(root / "headless"))
     events, loop = [], QEventLoop()

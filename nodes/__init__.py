@@ -1,7 +1,8 @@
 """The node catalogue: one module per family, each registering its types on import."""
 from nodes.base import (  # noqa: F401
     BLOCK, BLOCK_INPUT, BLOCK_OUTPUT, INPUT, LAYER, LOSS, OUTPUT, TARGET,
-    BuildContext, NodeType, Param, Port, TensorSpec, all_types, ctor, lookup, register,
+    BuildContext, NodeType, Param, Port, TensorSpec, all_types, ctor, is_inspectable, lookup,
+    register, role_of,
 )
 # Importing a family registers its types (all_types() keeps this order).
 from nodes import (  # noqa: F401,E402

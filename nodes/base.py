@@ -181,3 +181,21 @@ def lookup(type_id: str) -> NodeType | None:
 
 def all_types() -> Sequence[NodeType]:
     return list(_REGISTRY.values())
+
+
+def role_of(type_id: str) -> str | None:
+    """The role of the type ``type_id`` (aliases followed); None for an unknown type. Code that
+    treats nodes differently asks this, never the spelling of the id."""
+    t = lookup(type_id)
+    return t.role if t else None
+
+
+# What moves data into, out of and between networks and blocks, and what scores it: nothing in
+# these to watch train or to look into.
+_NOT_LAYERS = frozenset({INPUT, TARGET, OUTPUT, LOSS, BLOCK_INPUT, BLOCK_OUTPUT})
+
+
+def is_inspectable(type_id: str) -> bool:
+    """True for a node whose weights and outputs are worth looking into: layers and blocks. An
+    unknown type (a placeholder) counts, so a missing node is never hidden."""
+    return role_of(type_id) not in _NOT_LAYERS

@@ -11,9 +11,9 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from studio.cli import main
+from studio.compile.codegen import document_class_name
 from studio.compile.fx import compile_network
 from studio.core.serialize import load, save
-from studio.export.bundle import class_name_for
 from studio.export.inputs import example_inputs
 from studio.export.weights import load_weights
 from test_export_models import sequence_doc, unpool_doc, vae_doc
@@ -59,7 +59,7 @@ def test_bundle_runs_with_only_torch_and_safetensors(make, trained, tmp_path, ca
     bundle = tmp_path / "bundle"
     assert sorted(p.name for p in bundle.iterdir()) == [
         "README.md", "bundled-net.nnet.json", "model.py", "weights.safetensors"]
-    cls = class_name_for(doc, "model")
+    cls = document_class_name(doc, "model")
     assert cls == "BundledNet"
     readme = (bundle / "README.md").read_text()
     assert f"from model import {cls}" in readme and "load_file(\"weights.safetensors\")" in readme

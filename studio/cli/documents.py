@@ -121,16 +121,13 @@ def run_validate(args) -> int:
 
 def run_code(args) -> int:
     from studio.cli import UserError
-    from studio.compile.codegen import CodegenError, class_name_for, copied_classes, export_code
+    from studio.compile.codegen import CodegenError, document_code
     from studio.compile.fx import compile_network
     doc, _, where = load_configured(args)
     network = args.network or ("model" if "model" in doc.networks else next(iter(doc.networks)))
     compiled = compile_network(doc, network, doc.variables)
-    class_name = args.class_name or class_name_for(doc.meta.get("name") or network,
-                                                   avoid=copied_classes(compiled.module))
     try:  # the title and name are the document's: export_code writes them as data only
-        source = export_code(compiled, class_name, source=where,
-                             title=str(doc.meta.get("title", "A NetStudio network")))
+        _, source = document_code(compiled, doc, network, where, args.class_name)
     except CodegenError as e:
         raise UserError(f"code: {e}") from None
     if args.output:

@@ -22,7 +22,7 @@ import torch
 from torch import fx, nn
 
 from studio.compile.fx import Compiled
-from studio.core.names import is_identifier
+from studio.core.names import class_name_for, is_identifier
 
 HEADER = """{docstring}
 import torch
@@ -62,14 +62,21 @@ def string_literal(text: str) -> str:
     return candidate if exact else repr(text)
 
 
-def class_name_for(text, suffix: str = "", avoid=()) -> str:
-    """``lenet5`` -> ``Lenet5``, ``dcgan`` + ``generator`` -> ``DcganGenerator``; ``Model`` when
-    no identifier can be made (a name of digits, ``none`` -> ``None`` is a keyword); a name in
-    ``avoid`` (see :func:`copied_classes`) gets ``Model`` appended."""
-    words = re.split(r"[\W_]+", f"{text} {suffix}")
-    name = "".join(w[:1].upper() + w[1:] for w in words if w)
-    name = name if is_identifier(name) else "Model"
-    return name + "Model" if name in avoid else name
+def document_class_name(doc, network: str, avoid=()) -> str:
+    """The class of ``network``'s generated code: the document's name, plus the network's when
+    it is not the usual ``model`` (``dcgan`` + ``generator`` -> ``DcganGenerator``). The one
+    rule, so the code panel, ``netstudio code`` and a bundle's ``model.py`` name it alike."""
+    return class_name_for(doc.meta.get("name") or "model",
+                          network if network != "model" else "", avoid)
+
+
+def document_code(compiled: Compiled, doc, network: str, source: str,
+                  class_name: str | None = None) -> tuple[str, str]:
+    """``(class name, source)`` of the code of ``network`` compiled from ``doc``, named by
+    :func:`document_class_name` unless ``class_name`` is given and titled by the document."""
+    cls = class_name or document_class_name(doc, network, copied_classes(compiled.module))
+    title = str(doc.meta.get("title") or "A NetStudio network")
+    return cls, export_code(compiled, cls, source=source, title=title)
 
 
 def _value(v) -> str:

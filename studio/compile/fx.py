@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import keyword
 import operator
-import re
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -21,7 +20,7 @@ import nodes
 from nodes.base import BLOCK, BLOCK_INPUT, BLOCK_OUTPUT, INPUT, LOSS, OUTPUT, TARGET, BuildContext
 from studio.core.diagnostics import ERROR, Diagnostic
 from studio.core.document import Document
-from studio.core.names import identifier_chars
+from studio.core.names import class_name_for, identifier_chars
 from studio.core.ports import node_ports
 from studio.core.shapes import NetworkShapes, ShapeInference
 from studio.core.validate import validate_network
@@ -155,7 +154,8 @@ class _Emitter:
             values = list(outputs.values())
             self.graph.output(values[0] if len(values) == 1 else tuple(values))
         self.graph.lint()
-        self.result.module = fx.GraphModule(self.root, self.graph, class_name=_class_name(self.scope))
+        name = class_name_for(self.scope.split(":", 1)[-1])  # "block:BasicBlock" -> BasicBlock
+        self.result.module = fx.GraphModule(self.root, self.graph, class_name=name)
         return self.result
 
     def _placeholder(self, node, role):
@@ -213,11 +213,6 @@ class _Emitter:
             outs = [n for n in block.graph.nodes.values() if n.type == "io.BlockOutput"]
             specs = [(shapes.inputs.get(n.id) or [None])[0] for n in outs]
         return parts[0] if len(parts) == 1 else nn.Sequential(*parts)
-
-
-def _class_name(scope: str) -> str:
-    base = scope.split(":", 1)[-1]
-    return "".join(w.capitalize() for w in re.split(r"\W|_", base) if w) or "Model"
 
 
 def compile_network(doc: Document, network: str = "model", variables: dict | None = None, *,

@@ -7,13 +7,24 @@ Node ids are stable strings allocated here, never ``id(obj)``.
 """
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 FORMAT = "netstudio"
 SCHEMA_VERSION = 2
+
+
+def json_copy(value):
+    """A deep copy of JSON data (dicts, lists, tuples, scalars): what ``copy.deepcopy`` does for
+    it, ~10x faster, which an autosave snapshot of a 10,000-node document on the GUI thread needs."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(json_copy(v) for v in value)
+    return value
 
 
 @dataclass
@@ -29,10 +40,10 @@ class Node:
         return self.name or self.id
 
     def to_json(self) -> dict:
-        out = {"id": self.id, "type": self.type, "params": copy.deepcopy(self.params)}
+        out = {"id": self.id, "type": self.type, "params": json_copy(self.params)}
         if self.name:
             out["name"] = self.name
-        out["ui"] = copy.deepcopy(self.ui)
+        out["ui"] = json_copy(self.ui)
         return out
 
 
@@ -95,13 +106,23 @@ class BlockDef:
     doc: str = ""
 
     def to_json(self) -> dict:
-        out = {"params": copy.deepcopy(self.params), **self.graph.to_json()}
+        out = {"params": json_copy(self.params), **self.graph.to_json()}
         if self.doc:
             out["doc"] = self.doc
         return out
 
 
 Listener = Callable[[str, dict], None]
+
+# Every event a document emits, in one place: the ops emit them, views (through the GUI session)
+# match on them, and ``Document.emit`` refuses any other name so a misspelt event fails at once
+# instead of leaving a view silently out of date.
+EVENTS = ("node_added", "node_removed", "node_renamed", "nodes_moved", "params_changed",
+          "edge_added", "edge_removed", "block_added", "block_removed", "variable_changed",
+          "training_changed")
+# Not emitted by a document: what the GUI session sends its views after it opens another one,
+# so a view reacts to "a different document" through the same channel as to an edit.
+DOCUMENT_REPLACED = "document_replaced"
 
 
 @dataclass
@@ -121,6 +142,8 @@ class Document:
         return lambda: self._listeners.remove(listener)
 
     def emit(self, event: str, **info) -> None:
+        if event not in EVENTS:
+            raise ValueError(f"unknown document event {event!r}: expected one of {EVENTS}")
         for listener in list(self._listeners):
             listener(event, info)
 
@@ -139,12 +162,12 @@ class Document:
         return {
             "format": FORMAT,
             "schema_version": SCHEMA_VERSION,
-            "meta": copy.deepcopy(self.meta),
-            "variables": copy.deepcopy(self.variables),
-            "presets": copy.deepcopy(self.presets),
+            "meta": json_copy(self.meta),
+            "variables": json_copy(self.variables),
+            "presets": json_copy(self.presets),
             "networks": {name: g.to_json() for name, g in self.networks.items()},
             "blocks": {name: b.to_json() for name, b in self.blocks.items()},
-            "training": copy.deepcopy(self.training),
+            "training": json_copy(self.training),
         }
 
     def copy(self) -> "Document":

@@ -95,3 +95,13 @@ def identifier(text, fallback: str = "x") -> str:
     if keyword.iskeyword(name):
         name += "_"
     return name if is_identifier(name) else fallback
+
+
+def class_name_for(text, suffix: str = "", avoid=()) -> str:
+    """``lenet5`` -> ``Lenet5``, ``dcgan`` + ``generator`` -> ``DcganGenerator``; ``Model`` when
+    no identifier can be made (a name of digits, ``none`` -> ``None`` is a keyword); a name in
+    ``avoid`` (the layer classes generated code copies) gets ``Model`` appended."""
+    words = re.split(r"[\W_]+", f"{text} {suffix}")
+    name = "".join(w[:1].upper() + w[1:] for w in words if w)
+    name = name if is_identifier(name) else "Model"
+    return name + "Model" if name in avoid else name

@@ -58,14 +58,6 @@ Outputs, in order: {outputs}.
 {classes}"""
 
 
-def class_name_for(doc, network: str, avoid=()) -> str:
-    """``lenet5`` -> ``Lenet5``; a GAN's generator -> ``DcganGenerator``; ``Model`` when the
-    name makes no identifier. A name in ``avoid`` (a layer class the code copies) gets
-    ``Model`` appended."""
-    return codegen.class_name_for(doc.meta.get("name") or "model",
-                                  network if network != "model" else "", avoid)
-
-
 def _load_generated(source: str, class_name: str):
     codegen.check_structure(source)  # built from data, checked again before it runs
     namespace: dict = {"__name__": "netstudio_bundle_check"}
@@ -123,9 +115,7 @@ def build_bundle(compiled: Compiled, doc, network: str, source: str,
                  weights_note: str, dynamic_batch: bool = True) -> tuple[dict, list[Parity]]:
     """The bundle's files as {name: bytes or str}, after checking the generated code."""
     from studio.core.serialize import dumps
-    cls = class_name_for(doc, network, avoid=codegen.copied_classes(compiled.module))
-    code = codegen.export_code(compiled, cls, source=source,
-                               title=doc.meta.get("title") or "A NetStudio network")
+    cls, code = codegen.document_code(compiled, doc, network, source)
     weights = weights_bytes(compiled.module)
     generated = _load_generated(code, cls)()
     generated.load_state_dict(compiled.module.state_dict())

@@ -57,21 +57,18 @@ class CodePanel(QPlainTextEdit):
             self._timer.start()
 
     def source(self) -> str:
-        from studio.compile.codegen import class_name_for, copied_classes, export_code
+        from studio.compile.codegen import document_code
         from studio.compile.fx import CompileError, compile_network
         doc = self.session.doc
         network = self.session.breadcrumbs()[0]
-        try:
-            compiled = compile_network(doc, network, None)
+        try:  # the session's inference: its cache already holds the shapes of this network
+            compiled = compile_network(doc, network, None, inference=self.session.inference)
         except CompileError as e:
             return "# The network has errors, so there is no code yet:\n" + "\n".join(
                 f"#   {d}" for d in e.diagnostics)
         except Exception as e:  # a bug elsewhere must not take the editor down
             return f"# Could not generate code: {type(e).__name__}: {e}"
-        name = class_name_for(doc.meta.get("name") or network,
-                              avoid=copied_classes(compiled.module))
-        return export_code(compiled, name, source=str(self.session.path or "the studio"),
-                           title=str(doc.meta.get("title", "A NetStudio network")))
+        return document_code(compiled, doc, network, str(self.session.path or "the studio"))[1]
 
     def refresh(self) -> None:
         if self.session.doc is None:

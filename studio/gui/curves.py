@@ -18,16 +18,13 @@ from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QP
 
 from studio.gui.curve_ranges import RangeKeeper, planned_steps
 from studio.gui.run_data import RunData
+from studio.train.metric_registry import plots
 
 PALETTE = ["#4fa3ff", "#ff8c42", "#5fd068", "#e05a9c", "#c9b458", "#9a7dff", "#40d0d0"]
-# (plot title, per-step keys, per-epoch keys, y label)
-PLOTS = [("loss", ["loss"], ["train.loss", "val.loss"], "loss"),
-         ("accuracy", [], ["train.accuracy", "val.accuracy", "val.miou", "val.psnr", "val.elbo"],
-          "metric"),
-         ("learning rate", ["lr"], [], "lr"),
-         ("gradient norm", ["grad_norm", "grad_norm/discriminator", "grad_norm/generator"], [],
-          "norm")]
+# (plot title, per-step keys, per-epoch keys, y label), from the one table of metric names
+PLOTS = plots()
 AXIS_WIDTH = 56  # px: room for tick labels such as "0.0015" or "1e-05"
+EXPORT_SIZE = (1200, 800)  # px: the smallest Export PNG, room for every plot's ticks and legend
 EPOCH_STYLE = {"train": dict(symbol="o", symbolSize=6), "val": dict(symbol="s", symbolSize=7)}
 
 
@@ -242,8 +239,18 @@ class CurvesView(QWidget):
 
     # ---- export -------------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> Path:
+        """The plots as a PNG, at least :data:`EXPORT_SIZE`: a dashboard docked low would
+        otherwise give an image of four plots a hundred pixels tall."""
         path = Path(path)
-        if not self.layout_widget.grab().save(str(path), "PNG"):
+        widget = self.layout_widget
+        shown = widget.size()
+        # laid out again at the export size (a resize of a shown widget is immediate), then back
+        widget.resize(max(shown.width(), EXPORT_SIZE[0]), max(shown.height(), EXPORT_SIZE[1]))
+        try:
+            image = widget.grab()
+        finally:
+            widget.resize(shown)
+        if not image.save(str(path), "PNG"):
             raise OSError(f"{path}: could not write the image")
         return path
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QGuiApplication
 
+from nodes import BLOCK, role_of
 from studio.core.grouping import group, ungroup
 from studio.core.layout import layered_positions
 from studio.core.ops import MoveNodes, OpError
@@ -65,7 +66,7 @@ class EditActions:
     def ungroup_selection(self) -> None:
         doc, scope = self.session.doc, self.session.scope
         blocks = [n for n in self.scene.selected_ids()
-                  if doc.graph(scope).nodes[n].type == "block.Block"]
+                  if role_of(doc.graph(scope).nodes[n].type) == BLOCK]
         if not blocks:
             self.session.message.emit("Select a Block node to ungroup")
             return

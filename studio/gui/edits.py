@@ -18,7 +18,7 @@ CLIP_FORMAT = "netstudio-selection"
 
 def new_node(graph: Graph, type_id: str, pos, taken=()) -> Node:
     params = {}
-    if type_id == "block.Block":
+    if nodes.role_of(type_id) == nodes.BLOCK:
         params = {"block": "", "repeat": 1}
     return Node(graph.new_id(stem_for(type_id), set(taken)), type_id, params,
                 {"pos": [float(pos[0]), float(pos[1])]})

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 import nodes
+from studio.core.document import DOCUMENT_REPLACED
 from studio.core.ops import RenameNode, SetParams
 from studio.core.ports import node_ports
 from studio.gui.param_widgets import ParamEditor
@@ -20,23 +21,14 @@ class Inspector(QScrollArea):
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
         self.setWidgetResizable(True)
-        self._unsubscribe = None
         session.shapes_updated.connect(self._refresh_shapes)
-        session.document_replaced.connect(self._follow_document)
+        session.document_event.connect(self._on_event)
         self.show_node(None)
-
-    def _follow_document(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-        self._unsubscribe = self.session.doc.subscribe(self._on_event)
-        self.show_node(None)
-
-    def detach(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     def _on_event(self, event: str, info: dict) -> None:
+        if event == DOCUMENT_REPLACED:
+            self.show_node(None)
+            return
         if info.get("scope") != self.session.scope or info.get("node") != self.node_id:
             return
         if event == "node_removed":

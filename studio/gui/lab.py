@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
                                QSplitter,
                                QStackedWidget, QVBoxLayout, QWidget)
 
+from nodes import is_inspectable
 from studio.gui import lab_tools
 from studio.gui.guard import guarded
 from studio.gui.lab_forms import TOOLS, FileField, ToolForm
@@ -173,7 +174,7 @@ class LabPanel(QWidget):
         spatial, every = [], []
         for nid in shapes.order:
             node = graph.nodes.get(nid)
-            if node is None or node.type.startswith(("io.", "loss.")):
+            if node is None or not is_inspectable(node.type):
                 continue  # inputs, targets, outputs and losses are not layers to look into
             every.append(nid)
             spec = next(iter((shapes.outputs.get(nid) or {}).values()), None)

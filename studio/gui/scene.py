@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGraphicsScene
 
 import nodes
 from studio.core.diagnostics import ERROR
+from studio.core.document import DOCUMENT_REPLACED
 from studio.core import params as P
 from studio.core.layout import layered_positions
 from studio.core.ops import MoveNodes
@@ -35,7 +36,7 @@ def node_content(doc, node, resolved: dict | None = None):
     title = node.name or (t.title if node.id.rstrip("0123456789") == node.id else
                           f"{t.title} · {node.id}")
     return (title, t.category, summary, [p.name for p in ins], [p.name for p in outs],
-            t.id == "block.Block")
+            t.role == nodes.BLOCK)
 
 
 class GraphScene(QGraphicsScene):
@@ -48,19 +49,14 @@ class GraphScene(QGraphicsScene):
         self._wire = None
         self._wire_port = None
         self._checked: dict = {}
-        self._unsubscribe = None
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
-        session.document_replaced.connect(self.rebuild)
+        session.document_event.connect(self._on_event)
         session.scope_changed.connect(self.rebuild)
         session.shapes_updated.connect(self.apply_shapes)
 
     # ---- building from the document ------------------------------------------------------
     def rebuild(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
         self.clear_items()
-        doc = self.session.doc
-        self._unsubscribe = doc.subscribe(self._on_event)
         graph = self.session.graph
         if any("pos" not in n.ui for n in graph.nodes.values()):
             # a document without positions (hand-written, generated): lay it out once
@@ -75,13 +71,6 @@ class GraphScene(QGraphicsScene):
     def clear_items(self) -> None:
         self.clear()
         self.nodes, self.edges, self._by_node = {}, {}, {}
-
-    def detach(self) -> None:
-        """Stop following the document (window closing)."""
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
-        self.clear_items()
 
     def _add_node(self, node_id: str) -> None:
         node = self.session.graph.nodes[node_id]
@@ -111,6 +100,9 @@ class GraphScene(QGraphicsScene):
             self.removeItem(item)
 
     def _on_event(self, event: str, info: dict) -> None:
+        if event == DOCUMENT_REPLACED:
+            self.rebuild()
+            return
         if info.get("scope") != self.session.scope:
             return
         graph = self.session.graph

@@ -3,20 +3,29 @@
 Every edit goes through :meth:`Session.apply`, which applies one core op and pushes an undo
 command. Shapes are re-inferred after document events, coalesced by a zero-delay timer so a
 ``Batch`` of twenty ops infers once; :meth:`flush` runs a pending inference now.
+
+The session is the only subscriber to the open document. Views follow it through
+:attr:`Session.document_event`: one Qt signal carrying every document event, and
+``DOCUMENT_REPLACED`` when another document is opened. Views connect a method of their own, so Qt
+drops the connection when the view is destroyed and no view keeps subscription bookkeeping.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from nodes import BLOCK, role_of
 from studio.core.diagnostics import ERROR, Diagnostic
-from studio.core.document import Document
+from studio.core.document import DOCUMENT_REPLACED, Document
 from studio.core.ops import OpError
 from studio.core.shapes import NetworkShapes, ShapeInference
 from studio.gui.commands import OpCommand
 
 
 class Session(QObject):
+    # (event, info) for every event of the open document (names in studio.core.document.EVENTS),
+    # then (DOCUMENT_REPLACED, {}) whenever a different document is opened
+    document_event = Signal(str, object)
     document_replaced = Signal()  # a different document (or file) is open
     scope_changed = Signal()  # another graph (network or block body) is on view
     shapes_updated = Signal()
@@ -49,6 +58,8 @@ class Session(QObject):
         self.trail = []
         self.scope = next(iter(doc.networks), "model")
         self.refresh_shapes()
+        # views first (the canvas rebuilds its items), then the window frames them
+        self.document_event.emit(DOCUMENT_REPLACED, {})
         self.document_replaced.emit()
 
     def close(self) -> None:
@@ -61,6 +72,7 @@ class Session(QObject):
         if event == "block_removed" and self.scope == f"block:{info.get('name')}":
             self.open_scope(self.trail[0][0] if self.trail else next(iter(self.doc.networks)))
         self._timer.start()
+        self.document_event.emit(event, info)
 
     @property
     def graph(self):
@@ -82,7 +94,7 @@ class Session(QObject):
         """Show the body of the Block node ``node_id`` (breadcrumbs remember the way back)."""
         node = self.graph.nodes.get(node_id)
         name = node.params.get("block") if node else None
-        if node is None or node.type != "block.Block" or name not in self.doc.blocks:
+        if node is None or role_of(node.type) != BLOCK or name not in self.doc.blocks:
             return False
         self.trail.append((self.scope, node_id))
         self.scope = f"block:{name}"

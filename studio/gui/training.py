@@ -15,36 +15,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from studio.gui.guard import guarded
 from studio.gui.run_data import RunData
 from studio.gui.run_process import TrainingProcess, exit_reason, last_log_lines
+from studio.train.watch import dashboard_overrides, input_shape, watched_nodes
 
 TICK_MS = 33
-WATCHED_MAX = 10  # nodes whose weights/activations the child snapshots
-SKIP_WATCH = ("io.", "loss.")
-
-
-def watched_nodes(doc, network: str = "model") -> list[str]:
-    graph = doc.networks.get(network) or next(iter(doc.networks.values()))
-    return [n.id for n in graph.nodes.values() if not n.type.startswith(SKIP_WATCH)][:WATCHED_MAX]
-
-
-def input_shape(doc, network: str = "model"):
-    """The literal (C, H, W) of the network's first Input node, for weight images."""
-    from studio.core import params as P
-    graph = doc.networks.get(network) or next(iter(doc.networks.values()))
-    for node in graph.nodes.values():
-        if node.type == "io.Input":
-            try:
-                shape = P.resolve(node.params.get("shape"), doc.variables)
-                return tuple(int(v) for v in shape)
-            except (P.ParamError, TypeError, ValueError):
-                return None
-    return None
-
-
-def dashboard_overrides(doc) -> dict:
-    """What the dashboard needs on top of the document: snapshots of the watched nodes every
-    few steps (rate-limited by the engine) with room for one feature map stack per node."""
-    return {"snapshot": {"nodes": watched_nodes(doc), "every_steps": 50, "min_interval_s": 2.0,
-                         "max_values": 8192, "probe": 8}}
 
 
 class TrainingController(QObject):
@@ -66,10 +39,7 @@ class TrainingController(QObject):
         self.threads = 1
         self.timer = QTimer(self, interval=TICK_MS)
         self.timer.timeout.connect(self._tick)
-        self._unsubscribe = None
-        session.document_replaced.connect(self._watch_document)
-        if session.doc is not None:
-            self._watch_document()
+        session.document_event.connect(self._document_changed)
 
     # ---- state ---------------------------------------------------------------------------------
     @property
@@ -208,14 +178,8 @@ class TrainingController(QObject):
         self.session.message.emit(f"training: {text}")
 
     # ---- staleness -----------------------------------------------------------------------------
-    def _watch_document(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-        self._unsubscribe = self.session.doc.subscribe(self._document_edited)
-        if self.running:
-            self._set_stale(True)  # another document is open: the run is not of it
-
-    def _document_edited(self, _event, _info) -> None:
+    def _document_changed(self, _event: str, _info: dict) -> None:
+        """Any edit, or another document opened (the run is not of it): the run is stale."""
         if self.running and not self.stale:
             self._set_stale(True)
 
@@ -225,9 +189,6 @@ class TrainingController(QObject):
 
     def shutdown(self) -> None:
         self.timer.stop()
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
         if self.process:
             self.process.close()
             self.process = None

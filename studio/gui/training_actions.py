@@ -55,6 +55,9 @@ class TrainingActions:
         t.stale_changed.connect(self.dashboard.set_stale)
         self.dashboard.open_run_requested.connect(lambda: self.open_run())
         self.dashboard.load_checkpoint_requested.connect(self.load_checkpoint)
+        curves = self.dashboard.curves
+        curves.png_button.clicked.connect(lambda: self.export_curves("png"))
+        curves.csv_button.clicked.connect(lambda: self.export_curves("csv"))
         self.scene.selectionChanged.connect(self._follow_canvas_selection)
         self._training_state()
         QTimer.singleShot(300, self._warm_dashboard)
@@ -109,6 +112,32 @@ class TrainingActions:
         self.dashboard.refresh(force=True)
         self._training_state()
         return run
+
+    # Dialog hook: tests replace it with a function answering directly.
+    def ask_export_path(self, title: str, suggested: str, filter_: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filter_)
+        return path or None
+
+    @guarded
+    def export_curves(self, kind: str) -> list[Path]:
+        """Ask where, then write the curves: ``"png"`` the four plots as an image, ``"csv"`` every
+        series of the overlaid runs (one file per run)."""
+        curves, run = self.dashboard.curves, self.dashboard.current
+        if not curves.runs or run is None:
+            self.show_message("no run to export: train or open one first")
+            return []
+        label = {"png": "PNG images (*.png)", "csv": "CSV files (*.csv)"}[kind]
+        path = self.ask_export_path(f"Export the curves as {kind.upper()}",
+                                    str((run.folder or Path.home()) / f"curves.{kind}"), label)
+        if not path:
+            return []
+        try:
+            written = [curves.export_png(path)] if kind == "png" else curves.export_csv(path)
+        except OSError as e:
+            self.notify("Cannot export the curves", str(e))
+            return []
+        self.show_message("wrote " + ", ".join(str(p) for p in written))
+        return written
 
     @guarded
     def load_checkpoint(self, run, tag: str = "last") -> bool:

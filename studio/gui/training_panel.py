@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QPushButton, QSpinBox, QWidget)
 
+from studio.core.document import DOCUMENT_REPLACED
 from studio.core.ops import SetTraining
 from studio.gui.guard import guarded
 
@@ -97,10 +98,9 @@ class TrainingPanel(QWidget):
                 widget.setToolTip(tip)
             self.widgets[path] = widget
             self.form.addRow(label, widget)
-        self._unsubscribe = None
-        session.document_replaced.connect(self._attach)
+        session.document_event.connect(self._on_event)
         if session.doc is not None:
-            self._attach()
+            self.refresh()
 
     def report_error(self, text: str) -> None:
         self.session.message.emit(text)
@@ -209,17 +209,9 @@ class TrainingPanel(QWidget):
         from studio.train.config import with_defaults
         return with_defaults(self.session.doc.training)
 
-    def _attach(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-        self._unsubscribe = self.session.doc.subscribe(
-            lambda event, _info: self.refresh() if event == "training_changed" else None)
-        self.refresh()
-
-    def detach(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
+    def _on_event(self, event: str, _info: dict) -> None:
+        if event in ("training_changed", DOCUMENT_REPLACED):
+            self.refresh()
 
     def refresh(self) -> None:
         config = self._config()

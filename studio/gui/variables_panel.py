@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from studio.core.document import DOCUMENT_REPLACED
 from studio.core.ops import OpError, SetVariable
 
 
@@ -38,21 +39,12 @@ class VariablesPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
-        self._unsubscribe = None
         self.table.itemChanged.connect(self._edited)
-        session.document_replaced.connect(self._follow_document)
+        session.document_event.connect(self._on_event)
 
-    def _follow_document(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-        self._unsubscribe = self.session.doc.subscribe(
-            lambda event, info: self.refresh() if event == "variable_changed" else None)
-        self.refresh()
-
-    def detach(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
+    def _on_event(self, event: str, _info: dict) -> None:
+        if event in ("variable_changed", DOCUMENT_REPLACED):
+            self.refresh()
 
     def refresh(self) -> None:
         self.table.blockSignals(True)

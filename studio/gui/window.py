@@ -227,9 +227,7 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self.autosave.close()  # removes this window's recovery file, and only its own
         self.training.shutdown()
         self.lab.shutdown()
-        self.training_panel.detach()
-        self.scene.detach()
-        self.inspector.detach()
-        self.variables.detach()
-        self.session.close()
+        self.session.close()  # the session's own subscription; views follow it through Qt
+        # the window object may outlive its close (whoever holds it): let the canvas items go now
+        self.scene.clear_items()
         self.session.undo.cleanChanged.disconnect(self._clean_changed)

@@ -12,7 +12,7 @@ DEFAULTS = {
     "epochs": 10, "batch_size": 32, "seed": 0, "device": "auto", "deterministic": False,
     "amp": False, "compile": False, "clip_grad_norm": None, "l1": 0.0, "freeze": [],
     "early_stopping": None,  # {"patience": 5, "monitor": "val.loss"}
-    "monitor": None,  # e.g. "val.accuracy"; default chosen by the recipe
+    "monitor": None,  # e.g. "val.accuracy" (ranked by metric_registry); default: the recipe's
     "max_steps": None, "limit": None, "log_every": 10, "workers": 0,
     "snapshot": {"nodes": None, "every_steps": 0, "max_values": 4096, "probe": 8},
     "networks": None,  # recipe default

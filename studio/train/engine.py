@@ -24,14 +24,14 @@ from studio.train.config import resolve_config
 from studio.train.data import load_dataset
 from studio.train.data.augment import Augmented, build_transforms
 from studio.train.data.batches import Batches
-from studio.train.data.binding import bind, bind_noise, check
 from studio.train.devices import Distributed, Precision, pick_device
 from studio.train.events import EventStream, cut_after_step
 from studio.train.grads import GradientBuffer
 from studio.train.guard import NonFiniteError
+from studio.train.metric_registry import direction
 from studio.train.optim import ConfigError, Schedule, freeze
 from studio.train.probe import Prober
-from studio.train.recipes import recipes
+from studio.train.recipes import RecipeContext, recipes
 from studio.train.step import Net, StepServices
 
 
@@ -99,7 +99,7 @@ class Trainer(StepServices):
         if c["recipe"] not in kinds:
             raise ConfigError(f"training.recipe: unknown {c['recipe']!r} "
                               f"(known: {', '.join(kinds)})")
-        recipe_cls = kinds[c["recipe"]]
+        self.recipe_cls = recipe_cls = kinds[c["recipe"]]
         names = c["networks"] or recipe_cls.network_names(self.doc)
         if isinstance(names, dict):  # {"generator": "g", ...}: role -> network (same names here)
             names = list(names.values())
@@ -111,8 +111,8 @@ class Trainer(StepServices):
             freeze(net.compiled, c["freeze"] if len(self.nets) == 1 else
                    (c["freeze"] or {}).get(name, []) if isinstance(c["freeze"], dict) else [])
         self.extra_modules: dict = {}
-        self.recipe = recipe_cls(self)
-        self.optimizers = self.recipe.setup()
+        self.recipe = recipe_cls(RecipeContext(self))
+        self.optimizers = self.recipe.start()
         self.grads = {o: b for o in self.optimizers.values() if (b := GradientBuffer.of(o))}
         self.base_lr = {k: o.param_groups[0]["lr"] for k, o in self.optimizers.items()}
         self.schedule = Schedule(c["schedule"], int(c["epochs"]), len(self.batches))
@@ -124,24 +124,10 @@ class Trainer(StepServices):
 
     def _setup_data(self, compiled) -> None:
         c = self.config
-        spec = dict(c["dataset"])
+        spec = self.recipe_cls.dataset_spec(dict(c["dataset"]))
         augment = c["augment"] or spec.get("augment") or []
-        if c["recipe"] in ("skip-gram", "word2vec") and spec.get("name") == "text":
-            spec.setdefault("mode", "skipgram")  # word pairs, not windows
         self.data = load_dataset(spec, int(c["seed"]), self.warnings).limited(c["limit"])
-        first = next(iter(compiled.values()))
-        sample = self.data.train[0]
-        if c["recipe"] == "gan":  # the generator's noise inputs are not data
-            self.bindings = {"generator": bind_noise(compiled["generator"]),
-                             "discriminator": bind(compiled["discriminator"], sample,
-                                                   self.warnings)}
-            check(self.bindings["discriminator"][:1], {"train": self.data.train}, self.doc,
-                  "discriminator", compiled["discriminator"])
-        else:
-            self.bindings = {n: bind(comp, sample, self.warnings) for n, comp in compiled.items()}
-            name = next(iter(compiled))
-            check(self.bindings[name], {"train": self.data.train, "val": self.data.val,
-                                        "test": self.data.test}, self.doc, name, first)
+        self.bindings = self.recipe_cls.bindings(compiled, self.data, self.doc, self.warnings)
         train = self.data.train
         if augment:
             train = Augmented(train, build_transforms(augment, True), int(c["seed"]))
@@ -158,7 +144,8 @@ class Trainer(StepServices):
         if self.dist.active:
             from torch.nn.parallel import DistributedDataParallel as DDP
             forward = DDP(module, device_ids=[self.device.index] if self.device.type == "cuda"
-                          else None, find_unused_parameters=self.config["recipe"] == "gan")
+                          else None,
+                          find_unused_parameters=self.recipe_cls.ddp_find_unused_parameters)
         if self.config["compile"]:
             forward = torch.compile(forward)
         return Net(name, comp, module, forward, self.bindings[name])
@@ -301,12 +288,10 @@ class Trainer(StepServices):
         return acc.result()
 
     def _monitor(self) -> tuple[str, str] | None:
-        c = self.config
-        if c["monitor"]:
-            name = c["monitor"]
-            return name, "max" if any(k in name for k in ("acc", "iou", "psnr", "elbo", "top")) \
-                else "min"
-        return self.recipe.default_monitor
+        """(monitored value, "min" or "max"): the config's choice or the recipe's default,
+        ranked the way the metric registry says; None when nothing ranks checkpoints."""
+        name = self.config["monitor"] or self.recipe.default_monitor
+        return (name, direction(name)) if name else None
 
     def _end_epoch(self, train: dict) -> bool:
         """Validate, schedule, checkpoint, early-stop; True when training should stop."""

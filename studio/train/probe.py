@@ -71,7 +71,7 @@ class Prober:
         was_training = self.net.module.training
         self.net.module.eval()
         try:
-            if self.t.config["recipe"] != "gan":  # a generator's inputs are noise, not data
+            if self.t.recipe.probes_with_data:  # (a generator's inputs are noise)
                 with torch.no_grad():
                     self.net.module(*to_arguments(self.probe, self.net.bindings, self.t.device))
         finally:

@@ -66,9 +66,3 @@ def read_run(run: str | Path) -> tuple[Path, dict]:
         raise RunError(f"{config}: expected a JSON object (the resolved training config), "
                        f"got {type(saved).__name__}")
     return run, saved
-
-
-def weights_of(modules: dict) -> dict:
-    """An in-memory copy of the weights (early stopping's best state)."""
-    return {name: {k: v.detach().clone() for k, v in m.state_dict().items()}
-            for name, m in modules.items()}

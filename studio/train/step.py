@@ -1,8 +1,9 @@
 """What one training step does, as services the recipes call on the trainer.
 
 :class:`StepServices` is the part of :class:`studio.train.engine.Trainer` a recipe's
-``train_step`` uses: autocast, the forward that names a failing node, the loss sum, and
-``optimize`` (zero, backward, clip, the per-step non-finite checks, the optimizer step). It
+``train_step`` uses, through its :class:`studio.train.recipes.RecipeContext`: autocast, the
+forward that names a failing node, the loss sum, and ``optimize`` (zero, backward, clip, the
+per-step non-finite checks, the optimizer step). It
 reads the trainer's ``config``, ``precision``, ``grads`` (a :class:`~studio.train.grads.
 GradientBuffer` per optimizer), ``clip``, ``l1``, ``sync_free``, ``step``, ``epoch`` and
 ``run_dir``, all set in ``Trainer.setup``.

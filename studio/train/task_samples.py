@@ -56,7 +56,7 @@ def to_uint8(images: torch.Tensor) -> list:
 
 def mask_samples(recipe, probe) -> dict | None:
     """The first probe images, their true masks and the predicted masks (argmax of the logits)."""
-    net, t = recipe.net, recipe.t
+    net, t = recipe.net, recipe.ctx
     batch = {k: v[:MASK_COUNT] for k, v in probe.items()}
     args = to_arguments(batch, net.bindings, t.device)
     with evaluating(net.module):
@@ -67,7 +67,7 @@ def mask_samples(recipe, probe) -> dict | None:
     if image.dim() != 4:
         return None
     predicted = logits.argmax(1)
-    names = t.data.info.get("mask_classes")
+    names = t.data_info.get("mask_classes")
     return {"kind": "masks", "images": to_uint8(image),
             "true": shrink(target).to(torch.uint8).cpu().tolist(),
             "predicted": shrink(predicted).to(torch.uint8).cpu().tolist(),

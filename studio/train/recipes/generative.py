@@ -1,13 +1,76 @@
-"""Generative recipes that step differently: GANs (two networks, two optimizers, alternating)
-and restricted Boltzmann machines (contrastive divergence)."""
+"""Recipes that model their data: auto-encoders (reconstruction), VAEs, GANs (two networks, two
+optimizers, alternating) and restricted Boltzmann machines (contrastive divergence). GANs and
+RBMs step differently from the graph's loss nodes; their hooks say how the run is shaped
+(noise inputs, DDP options, checkpoints ranked or not)."""
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
-from studio.train.data.binding import to_arguments
+from studio.train import task_samples
+from studio.train.data.binding import bind, bind_noise, check, to_arguments
 from studio.train.metrics import Accumulator
-from studio.train.recipes import Recipe
+from studio.train.recipes.base import Recipe
+
+
+class Reconstruction(Recipe):
+    """Auto-encoders: PSNR of the first output against the image it reconstructs."""
+
+    kind = "reconstruction"
+    aliases = ("autoencoder",)
+
+    def reference(self, args, pred):
+        same = [a for a in args if a.is_floating_point() and a.shape == pred.shape]
+        n_in = len(self.net.compiled.inputs)
+        targets = [a for a in args[n_in:] if a.shape == pred.shape]
+        return targets[0] if targets else (same[0] if same else None)
+
+    def reconstruction(self, out, args):
+        """(output, reference): the first output shaped like a target or input (not the code)."""
+        for output in out["outputs"].values():
+            ref = self.reference(args, output)
+            if ref is not None:
+                return output, ref
+        return None, None
+
+    def measure(self, out, args, acc) -> None:
+        output, ref = self.reconstruction(out, args)
+        if output is not None:
+            acc.add_psnr(output, ref)
+
+    @torch.no_grad()
+    def samples(self, probe) -> dict | None:
+        if probe is None:
+            return None
+        args = to_arguments(probe, self.net.bindings, self.ctx.device)
+        output, ref = self.reconstruction(self.net.module(*args), args)
+        if ref is None or ref.dim() != 4:
+            return None
+        path = self.ctx.save_grid(torch.cat([ref, output.clamp(0, 1)]), "reconstruction",
+                                rows=len(ref))
+        return {"kind": "reconstruction", "image": path}
+
+
+class VAE(Reconstruction):
+    """Reconstruction + KL from the graph's loss nodes; reports ELBO = -(total loss)."""
+
+    kind = "vae"
+
+    def accumulator(self):
+        acc = Accumulator()
+        result = acc.result
+        acc.result = lambda: {**(r := result()), "elbo": -r["loss"]}
+        return acc
+
+    def samples(self, probe) -> dict | None:
+        """The reconstructions, plus a latent traversal decoded from mu of probe sample 0."""
+        out = super().samples(probe)
+        if probe is None:
+            return out
+        args = to_arguments(probe, self.net.bindings, self.ctx.device)
+        walk = task_samples.latent_traversal(self.net.module, args,
+                                             lambda o, a: self.reconstruction(o, a)[0])
+        return {**(out or {"kind": "reconstruction"}), "traversal": walk} if walk else out
 
 
 class GAN(Recipe):
@@ -23,6 +86,8 @@ class GAN(Recipe):
 
     kind = "gan"
     default_monitor = None  # GAN losses do not rank checkpoints; "best" is the last epoch
+    ddp_find_unused_parameters = True  # the generator's step leaves the other net unused
+    probes_with_data = False  # a generator's inputs are noise, not data
 
     @classmethod
     def network_names(cls, doc) -> list[str]:
@@ -33,26 +98,35 @@ class GAN(Recipe):
                              f"(it has {', '.join(doc.networks)})")
         return ["generator", "discriminator"]
 
+    @classmethod
+    def bindings(cls, compiled: dict, data, doc, warnings: list) -> dict:
+        """The generator's noise inputs are not data; only the discriminator's are checked."""
+        out = {"generator": bind_noise(compiled["generator"]),
+               "discriminator": bind(compiled["discriminator"], data.train[0], warnings)}
+        check(out["discriminator"][:1], {"train": data.train}, doc, "discriminator",
+              compiled["discriminator"])
+        return out
+
     def setup(self) -> dict:
-        g, d = self.t.nets["generator"], self.t.nets["discriminator"]
-        per = self.t.config.get("optimizers") or {}
-        self.fixed = self.noise(int(self.t.config["snapshot"].get("probe", 8)) * 2,
-                                torch.Generator().manual_seed(int(self.t.config["seed"]) + 7))
-        return {"generator": self.t.make_optimizer(g, per.get("generator")),
-                "discriminator": self.t.make_optimizer(d, per.get("discriminator"))}
+        g, d = self.ctx.nets["generator"], self.ctx.nets["discriminator"]
+        per = self.ctx.config.get("optimizers") or {}
+        self.fixed = self.noise(int(self.ctx.config["snapshot"].get("probe", 8)) * 2,
+                                torch.Generator().manual_seed(int(self.ctx.config["seed"]) + 7))
+        return {"generator": self.ctx.make_optimizer(g, per.get("generator")),
+                "discriminator": self.ctx.make_optimizer(d, per.get("discriminator"))}
 
     def noise(self, n: int, generator=None) -> list:
-        g = self.t.nets["generator"]
-        return [torch.randn(n, *b.shape, generator=generator).to(self.t.device)
+        g = self.ctx.nets["generator"]
+        return [torch.randn(n, *b.shape, generator=generator).to(self.ctx.device)
                 for b in g.bindings]
 
     def generate(self, z, train: bool = True):
-        g = self.t.nets["generator"]
+        g = self.ctx.nets["generator"]
         out = (g.forward if train else g.module)(*z)
         return next(iter(out["outputs"].values()))
 
     def discriminate(self, x, real: bool, train: bool = True):
-        d = self.t.nets["discriminator"]
+        d = self.ctx.nets["discriminator"]
         n = len(x)
         args = [x]
         for b in d.bindings[1:]:
@@ -66,7 +140,7 @@ class GAN(Recipe):
         return loss, logit, args
 
     def train_step(self, batch) -> dict:
-        t, d, g = self.t, self.t.nets["discriminator"], self.t.nets["generator"]
+        t, d, g = self.ctx, self.ctx.nets["discriminator"], self.ctx.nets["generator"]
         real = to_arguments(batch, d.bindings[:1], t.device)[0]
         z = self.noise(len(real))
         with t.autocast():
@@ -75,18 +149,18 @@ class GAN(Recipe):
             loss_fake, _, _ = self.discriminate(fake.detach(), False)
             loss_d = loss_real + loss_fake
         t.check_loss(loss_d, d, args)
-        _, norm_d = t.optimize(loss_d, d, t.optimizers["discriminator"], args)
+        _, norm_d = t.optimize(loss_d, d, self.optimizers["discriminator"], args)
         with t.autocast():
             loss_g, _, _ = self.discriminate(fake, True)
         t.check_loss(loss_g, g, z)
-        _, norm_g = t.optimize(loss_g, g, t.optimizers["generator"], z)
+        _, norm_g = t.optimize(loss_g, g, self.optimizers["generator"], z)
         return {"loss": loss_d + loss_g, "loss_d": loss_d, "loss_g": loss_g,
                 "grad_norm": norm_d, "grad_norm_g": norm_g}
 
     @torch.no_grad()
     def eval_batch(self, batch, acc: Accumulator) -> None:
-        d = self.t.nets["discriminator"]
-        real = to_arguments(batch, d.bindings[:1], self.t.device)[0]
+        d = self.ctx.nets["discriminator"]
+        real = to_arguments(batch, d.bindings[:1], self.ctx.device)[0]
         fake = self.generate(self.noise(len(real)), train=False)
         loss_real, logit_real, _ = self.discriminate(real, True, train=False)
         loss_fake, logit_fake, _ = self.discriminate(fake, False, train=False)
@@ -103,7 +177,8 @@ class GAN(Recipe):
             return None
         if images.min() < -0.01:  # tanh output in [-1, 1]
             images = (images + 1) / 2
-        return {"kind": "generated", "image": self.t.save_grid(images.clamp(0, 1), "generated")}
+        return {"kind": "generated",
+                "image": self.ctx.save_grid(images.clamp(0, 1), "generated")}
 
 
 class VisibleBias(torch.nn.Module):
@@ -122,6 +197,7 @@ class ContrastiveDivergence(Recipe):
     gradient is the CD update. ``gibbs_steps`` (default 1) sets k."""
 
     kind = "contrastive-divergence"
+    aliases = ("rbm",)
 
     def linear(self) -> torch.nn.Linear:
         for module in self.net.module.children():
@@ -132,10 +208,10 @@ class ContrastiveDivergence(Recipe):
 
     def setup(self) -> dict:
         w = self.linear()
-        self.visible = VisibleBias(w.in_features).to(self.t.device)
-        self.t.extra_modules["rbm_visible"] = self.visible
+        self.visible = VisibleBias(w.in_features).to(self.ctx.device)
+        self.ctx.modules["rbm_visible"] = self.visible
         params = [*w.parameters(), self.visible.bias]
-        return {self.net.name: self.t.make_optimizer(self.net, params=params)}
+        return {self.net.name: self.ctx.make_optimizer(self.net, params=params)}
 
     def free_energy(self, v):
         w = self.linear()
@@ -150,20 +226,20 @@ class ContrastiveDivergence(Recipe):
         return v
 
     def train_step(self, batch) -> dict:
-        net, t = self.net, self.t
+        net, t = self.net, self.ctx
         args = to_arguments(batch, net.bindings, t.device)
         v = args[0].flatten(1)
         k = int(t.config.get("gibbs_steps") or t.config.get("cd_steps") or 1)
         v_model = self.gibbs(v, k).detach()
         loss = self.free_energy(v).mean() - self.free_energy(v_model).mean()
         t.check_loss(loss, net, args)
-        _, norm = t.optimize(loss, net, t.optimizers[net.name], args)
+        _, norm = t.optimize(loss, net, self.optimizers[net.name], args)
         return {"loss": loss, "grad_norm": norm}
 
     @torch.no_grad()
     def eval_batch(self, batch, acc) -> None:
         """Reconstruction error of one mean-field Gibbs step (free energies are unnormalised)."""
-        v = to_arguments(batch, self.net.bindings, self.t.device)[0].flatten(1)
+        v = to_arguments(batch, self.net.bindings, self.ctx.device)[0].flatten(1)
         recon = self.gibbs(v, 1, sample_visible=False)
         error = float((recon - v).pow(2).mean())
         acc.add_loss(len(v), error, {})
