@@ -191,12 +191,16 @@ def test_second_ctrl_c_during_the_checkpoint_is_quiet(tmp_path, monkeypatch):
             monkeypatch.setattr(runs, "save_checkpoint", save_while_interrupted)
             os.kill(os.getpid(), signal.SIGINT)
 
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    result = Trainer(_doc(), BASE, out=str(tmp_path / "run"), callback=first_ctrl_c).run()
+    # A terminal's process has Python's default handler; a pytest-xdist worker ignores SIGINT.
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = Trainer(_doc(), BASE, out=str(tmp_path / "run"), callback=first_ctrl_c).run()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    finally:
+        signal.signal(signal.SIGINT, outer)
     assert result.status == "interrupted" and result.step == 2
     assert interrupts_in_save == ["last"]
     assert read_checkpoint(tmp_path / "run", "last")[1]["info"]["step"] == 2
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -64,20 +64,14 @@ def group(doc: Document, scope: str, node_ids, block_name: str) -> Batch:
     for e in graph.edges:
         if e.dst[0] in inside and e.src[0] not in inside:
             if e.src not in sources:
-                port = f"x{len(sources) + 1}" if sources else "x"
-                sources[e.src] = port
-                nid = body.new_id("input")
-                body.nodes[nid] = Node(nid, "io.BlockInput", {"name": port})
+                port, _ = _boundary_port(body, sources, e.src, "x", "io.BlockInput")
                 outer_edges.append(Edge(e.src, (block_id, port)))
             body.edges.append(Edge((_input_node(body, sources[e.src]), "y"), e.dst))
     results: dict[tuple, str] = {}  # inside source -> block output port
     for e in graph.edges:
         if e.src[0] in inside and e.dst[0] not in inside:
             if e.src not in results:
-                port = f"y{len(results) + 1}" if results else "y"
-                results[e.src] = port
-                nid = body.new_id("output")
-                body.nodes[nid] = Node(nid, "io.BlockOutput", {"name": port})
+                _, nid = _boundary_port(body, results, e.src, "y", "io.BlockOutput")
                 body.edges.append(Edge(e.src, (nid, "x")))
             outer_edges.append(Edge((block_id, results[e.src]), e.dst))
     block_node = Node(block_id, BLOCK_TYPE, {"block": block_name, "repeat": 1},
@@ -87,6 +81,17 @@ def group(doc: Document, scope: str, node_ids, block_name: str) -> Batch:
     ops.append(AddNode(scope, block_node))
     ops.extend(Connect(scope, e) for e in outer_edges)
     return Batch(scope, ops, f"Group into {block_name}")
+
+
+def _boundary_port(body: Graph, ports: dict, source: tuple, stem: str,
+                   node_type: str) -> tuple[str, str]:
+    """A new block port for ``source`` (``x``, ``x2``... / ``y``, ``y2``...) and the
+    BlockInput/BlockOutput node inside ``body`` that carries it: (port name, node id)."""
+    port = f"{stem}{len(ports) + 1}" if ports else stem
+    ports[source] = port
+    nid = body.new_id("input" if node_type == "io.BlockInput" else "output")
+    body.nodes[nid] = Node(nid, node_type, {"name": port})
+    return port, nid
 
 
 def _input_node(body: Graph, port: str) -> str:

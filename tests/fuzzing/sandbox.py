@@ -3,7 +3,9 @@
 Each worker is forked from the caller (no re-import of torch per worker), limits its own
 address space with ``RLIMIT_AS`` to what it had after the fork plus ``memory_mb``, uses one
 torch thread (the machine is shared, and a forked child must not touch the parent's OpenMP
-pool), and serves cases over a pipe. A case past ``timeout`` is a hang: the worker is asked for
+pool), and serves cases over a pipe. A case past ``timeout`` seconds of CPU (or ``WALL_FACTOR``
+times that in wall time: on a shared machine a worker waits for a core, which is no hang) is a
+hang: the worker is asked for
 its Python stack (``faulthandler`` on SIGUSR1, which works even inside a long C call such as a
 huge ``**``), then killed and replaced. A worker that dies is a memory blow-up when the kernel
 killed it (SIGKILL, the OOM killer) and a crash otherwise. Linux only (``/proc``, ``RLIMIT_AS``).
@@ -27,6 +29,18 @@ from .pipeline import CRASH, HANG, MEMORY, Outcome, classify, project_frame, run
 
 _CTX = multiprocessing.get_context("fork")  # explicit: 3.14 changes the default on Linux
 _FRAME = re.compile(r'File "(.+)", line \d+ in (\S+)')
+WALL_FACTOR = 6
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("inf")  # gone: the pipe reports its end
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14, 15)
 
 
 def _address_space() -> int:
@@ -74,6 +88,21 @@ class _Worker:
         self.process.start()
         child.close()
         self.served, self.key, self.deadline = 0, None, 0.0
+        self.started, self.cpu_at_start = 0.0, 0.0
+
+    def begin(self, key, timeout: float) -> None:
+        self.key, self.started = key, time.monotonic()
+        self.deadline, self.cpu_at_start = self.started + timeout, _cpu_seconds(self.process.pid)
+
+    def still_working(self, timeout: float) -> bool:
+        """At the deadline: True (with a later deadline) while the case has used less than
+        ``timeout`` of CPU and less than WALL_FACTOR times it of wall time."""
+        now = time.monotonic()
+        used = _cpu_seconds(self.process.pid) - self.cpu_at_start
+        if used >= timeout or now - self.started >= timeout * WALL_FACTOR:
+            return False
+        self.deadline = min(now + timeout - used, self.started + timeout * WALL_FACTOR)
+        return True
 
     def hung_at(self) -> str:
         """Where the worker is stuck: its Python stack, dumped on request."""
@@ -166,7 +195,7 @@ class Sandbox:
                 if task is None:
                     more = False
                     break
-                worker.key, worker.deadline = task[0], time.monotonic() + self.timeout
+                worker.begin(task[0], self.timeout)
                 worker.conn.send((worker.served, task[1]))
                 busy[worker.conn] = worker
             if not busy:
@@ -189,9 +218,9 @@ class Sandbox:
                 yield worker.key, outcome
             now = time.monotonic()
             for conn, worker in list(busy.items()):
-                if worker.deadline <= now:
+                if worker.deadline <= now and not worker.still_working(self.timeout):
                     del busy[conn]
                     where = worker.hung_at()
                     self._replace(worker, kill=True)
-                    yield worker.key, Outcome(HANG, f"hang in {where}",
-                                              f"over {self.timeout:g} s", seconds=self.timeout)
+                    yield worker.key, Outcome(HANG, f"hang in {where}", f"over {self.timeout:g} s "
+                                              "of CPU", seconds=self.timeout)
