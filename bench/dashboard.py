@@ -3,7 +3,7 @@
 In one run, alternating ``ROUNDS`` times (the machine is shared and its speed drifts by 10-20 %
 between rounds, so throughput is compared within each back-to-back pair of rounds and the
 median pair is the result; the stall is the median round's; best and worst are printed too):
-- headless engine: the same child process (``studio.gui.run_process``, one torch thread) with a
+- headless engine: the same child process (``studio.train.run_process``, one torch thread) with a
   parent that only empties the event queue — the baseline;
 - dashboard live: the studio window trains the same document with the same overrides; the
   controller's 30 Hz timer drains events into buffers and the dashboard redraws the curves (and
@@ -60,7 +60,7 @@ def headless(doc, root: Path) -> tuple[float, float]:
     """The baseline: same child, a parent that only drains the queue from a bare Qt event loop
     (so its stall is what this loaded 2-core machine does to any GUI next to training)."""
     from PySide6.QtCore import QEventLoop, QTimer
-    from studio.gui.run_process import TrainingProcess
+    from studio.train.run_process import TrainingProcess
     from studio.train.watch import dashboard_overrides
     overrides = {**dashboard_overrides(doc), **OVERRIDES}
     process = TrainingProcess(json.dumps(doc.to_json()), overrides, str(root / "headless"))

@@ -64,7 +64,7 @@ def edit_to_previews(app, window, doc, conv_id: str) -> tuple[float, float]:
     from studio.compile.fx import compile_network
     from studio.core.ops import SetParams
     from studio.core.threads import single_threaded
-    from studio.gui.node_previews import probe_for
+    from studio.gui.editor.node_previews import probe_for
     first_paint(app, window, doc)
     previews = window.node_previews
     previews.set_enabled(True)

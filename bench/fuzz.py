@@ -1,7 +1,7 @@
 """Fuzzing documents at scale (issue 18): seeded mutations of every template through
 load -> validate -> compile -> save, and a slice of them through the real ``netstudio`` CLI.
 
-Case i is a pure function of (seed, i) (``tests/fuzzing``, shared with ``tests/test_fuzz.py``);
+Case i is a pure function of (seed, i) (``tests/fuzzing``, shared with ``tests/core/test_fuzz.py``);
 each runs in a forked worker under a per-case time limit (a hang) and address-space limit (a
 memory blow-up). ``--cli-cases`` of the documents, spread evenly, are also given to
 ``python -m studio validate`` and ``summary`` in subprocesses (time limit: ``--timeout`` plus

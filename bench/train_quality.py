@@ -8,7 +8,6 @@ Usage: python bench/train_quality.py [--out DIR] [--only NAME ...]
 """
 from __future__ import annotations
 
-import sys
 
 import argparse  # noqa: E402
 import tempfile

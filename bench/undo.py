@@ -7,7 +7,7 @@ a TypeError or another crash), no apply, undo or redo raises anything but an OpE
 the edits made loads back to the same text.
 
 The sequences are seeded (sequence ``i`` uses seed ``i`` on template ``i mod 33``), so a failure
-is reproduced with ``--only i``. The edits are those of ``tests/op_sequences.py``, the same
+is reproduced with ``--only i``. The edits are those of ``tests/support/op_sequences.py``, the same
 generator the suite's hypothesis test draws from. Runs in about a minute on one core.
 
     python bench/undo.py [--sequences 1000] [--steps 50] [--only SEED]
@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from op_sequences import RandomChooser, fresh_template, run_sequence, template_names  # noqa: E402
+from support.op_sequences import (RandomChooser, fresh_template, run_sequence,  # noqa: E402
+                                  template_names)
 
 
 def main() -> int:

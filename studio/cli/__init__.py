@@ -14,6 +14,7 @@ import time
 import traceback
 
 from studio.cli import documents, export, inspect, train
+from studio.cli.errors import UserError  # also importable from here, as before
 
 COMMAND_MODULES = [documents, export, train, inspect]
 
@@ -28,10 +29,6 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         module.add_parsers(sub)
     return parser
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from studio.cli.common import add_document_args, load_configured
+from studio.cli.errors import UserError
 from studio.core.diagnostics import ERROR
 
 
@@ -120,7 +121,6 @@ def run_validate(args) -> int:
 
 
 def run_code(args) -> int:
-    from studio.cli import UserError
     from studio.compile.codegen import CodegenError, document_code
     from studio.compile.fx import compile_network
     doc, _, where = load_configured(args)

@@ -6,6 +6,7 @@ in memory and writes files only when every requested artefact passed.
 from __future__ import annotations
 
 from studio.cli.common import add_document_args, load_configured
+from studio.cli.errors import UserError
 
 
 def add_parsers(sub) -> None:
@@ -31,7 +32,6 @@ def add_parsers(sub) -> None:
 
 
 def run_export(args) -> int:
-    from studio.cli import UserError
     from studio.export.errors import ExportError
     from studio.export.job import ExportRequest, run_export as export
     request = ExportRequest(

@@ -11,6 +11,7 @@ import functools
 import sys
 
 from studio.cli.common import add_document_args, load_configured
+from studio.cli.errors import UserError
 
 
 def _common(p, image: bool = True) -> None:
@@ -108,7 +109,6 @@ def _guarded(fn):
     """Engine errors a user can fix become the CLI's one-line UserError."""
     @functools.wraps(fn)
     def run(args):
-        from studio.cli import UserError
         from studio.inspect.errors import InspectError
         try:
             import torch

@@ -14,6 +14,7 @@ import os
 import sys
 
 from studio.cli.common import add_document_args, load_configured
+from studio.cli.errors import UserError
 
 
 def whole_number(low: int, high: int | None = None):
@@ -138,7 +139,6 @@ class Printer:
 
 
 def run_train(args) -> int:
-    from studio.cli import UserError
     from studio.train.data import DataError
     from studio.train.engine import Trainer
     from studio.train.optim import ConfigError

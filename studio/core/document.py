@@ -95,6 +95,11 @@ class Graph:
         return {"nodes": [n.to_json() for n in self.nodes.values()],
                 "edges": [e.to_json() for e in self.edges]}
 
+    def copy(self) -> "Graph":
+        """Nodes copied, edges shared: an :class:`Edge` is frozen."""
+        return Graph({i: Node(n.id, n.type, json_copy(n.params), json_copy(n.ui), n.name)
+                      for i, n in self.nodes.items()}, list(self.edges))
+
 
 @dataclass
 class BlockDef:
@@ -171,8 +176,15 @@ class Document:
         }
 
     def copy(self) -> "Document":
-        from studio.core.serialize import document_from_json
-        return document_from_json(self.to_json())[0]
+        """An independent copy of the data, without the listeners. Copied directly rather than
+        through the JSON loader: the loader imports this module, and a live document needs none
+        of its checks (ids are unique, params already loaded)."""
+        return Document(
+            networks={name: g.copy() for name, g in self.networks.items()},
+            blocks={name: BlockDef(b.graph.copy(), json_copy(b.params), b.doc)
+                    for name, b in self.blocks.items()},
+            variables=json_copy(self.variables), presets=json_copy(self.presets),
+            training=json_copy(self.training), meta=json_copy(self.meta))
 
 
 def stem_for(type_id: str) -> str:

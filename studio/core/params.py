@@ -11,6 +11,7 @@ repetition), and every value built must be a finite real number whose integer pa
 from __future__ import annotations
 
 import ast
+import json
 import math
 import operator
 
@@ -57,6 +58,15 @@ def parse(text: str) -> ast.Expression:
     if _depth(tree) > MAX_EXPRESSION_DEPTH:
         raise ParamError(f"expression {text!r} nests more than {MAX_EXPRESSION_DEPTH} deep")
     return tree
+
+
+def parse_value(text: str):
+    """A value typed by a person (a variables table cell): numbers and lists as JSON, anything
+    else (an ``=expression`` or ``$reference``) as text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text.strip()
 
 
 def references(value) -> set[str]:

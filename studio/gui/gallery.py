@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
+from studio.core.params import parse_value
 from studio.core.templates import open_document, template_info, template_names
-from studio.gui.variables_panel import parse_value
 
 
 class TemplateGallery(QDialog):

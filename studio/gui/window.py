@@ -8,19 +8,19 @@ from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QM
                                QPushButton, QVBoxLayout, QWidget)
 
 from studio.gui import files
-from studio.gui.code_panel import CodePanel
-from studio.gui.edit_actions import EditActions
+from studio.gui.editor.code_panel import CodePanel
+from studio.gui.editor.edit_actions import EditActions
 from studio.gui.file_actions import FileActions
-from studio.gui.inspector import Inspector
-from studio.gui.minimap import Minimap
-from studio.gui.palette import Palette
-from studio.gui.panels import ProblemsList, SummaryTable
-from studio.gui.quickadd import QuickAdd
-from studio.gui.scene import GraphScene
+from studio.gui.editor.inspector import Inspector
+from studio.gui.editor.minimap import Minimap
+from studio.gui.editor.palette import Palette
+from studio.gui.editor.panels import ProblemsList, SummaryTable
+from studio.gui.editor.quickadd import QuickAdd
+from studio.gui.editor.scene import GraphScene
 from studio.gui.session import Session
-from studio.gui.training_actions import TrainingActions
-from studio.gui.variables_panel import VariablesPanel
-from studio.gui.view import GraphView
+from studio.gui.dashboard.training_actions import TrainingActions
+from studio.gui.editor.variables_panel import VariablesPanel
+from studio.gui.editor.view import GraphView
 
 SHORTCUTS = [("Tab / double-click canvas", "quick-add a layer at the cursor"),
              ("Drag port to port", "connect (red = incompatible)"), ("Ctrl+Z", "undo"),
@@ -68,7 +68,7 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self.problems_dock.raise_()
         self._build_menus()
         self._build_training()
-        from studio.gui.lab import install_lab  # the Lab dock and View > Node previews
+        from studio.gui.lab.lab import install_lab  # the Lab dock and View > Node previews
         install_lab(self)
         self._connect()
         self.autosave = files.Autosave(self.session, parent=self)

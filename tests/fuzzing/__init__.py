@@ -1,7 +1,7 @@
 """Fuzzing NetStudio documents (issue 18): seeded mutations of every template, the
 load -> validate -> compile -> save pipeline, and worker processes with time and memory limits.
 
-Shared by ``tests/test_fuzz.py`` (hypothesis, a few hundred cases) and ``bench/fuzz.py``
+Shared by ``tests/core/test_fuzz.py`` (hypothesis, a few hundred cases) and ``bench/fuzz.py``
 (10,000 seeded cases and the CLI).
 """
 from .cases import Case, RandomPick, build_case, make_case, templates

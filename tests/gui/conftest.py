@@ -45,7 +45,7 @@ def window(make_window):
 @pytest.fixture
 def trainer_window(make_window, tmp_path):
     """The mlp open, runs written under tmp_path, every run a QUICK one."""
-    from helpers import QUICK
+    from support.gui_helpers import QUICK
     window = make_window("mlp")
     window.training.runs_root = tmp_path / "runs"
     window.training.overrides = dict(QUICK)

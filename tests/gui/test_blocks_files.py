@@ -7,13 +7,13 @@ import weakref
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from helpers import small_doc, state
+from support.gui_helpers import small_conv_doc, state
 from studio.gui import files
 
 
 def test_group_open_block_and_go_back(make_window, qtbot):
     window = make_window()
-    window.set_document(small_doc())
+    window.set_document(small_conv_doc())
     window.scene.select_ids(["conv1", "flatten1"])
     window.group_selection()
     window.session.flush()
@@ -41,7 +41,7 @@ def test_group_open_block_and_go_back(make_window, qtbot):
 
 def test_repeat_count_is_editable_in_the_inspector(make_window):
     window = make_window()
-    window.set_document(small_doc())
+    window.set_document(small_conv_doc())
     window.scene.select_ids(["conv1"])
     window.group_selection()
     block = next(n for n in window.session.graph.nodes.values() if n.type == "block.Block")

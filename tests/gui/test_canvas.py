@@ -3,9 +3,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from helpers import drag, port_point, small_doc
+from support.gui_helpers import drag, port_point, small_conv_doc
 from studio.core.ops import Disconnect
-from studio.gui.view import TYPE_MIME
+from studio.gui.editor.view import TYPE_MIME
 
 
 def _palette_item(window, title):
@@ -51,7 +51,7 @@ def test_dropping_a_palette_type_creates_a_node(window, qtbot):
 
 def test_dropping_on_an_edge_inserts_the_node(make_window, qtbot):
     window = make_window()
-    window.set_document(small_doc())
+    window.set_document(small_conv_doc())
     window.session.flush()
     edge = next(e for e in window.session.graph.edges if e.src[0] == "conv1")
     item = window.scene.edges[edge]
@@ -67,7 +67,7 @@ def test_dropping_on_an_edge_inserts_the_node(make_window, qtbot):
 
 def test_connecting_ports_by_dragging_updates_shapes(make_window, qtbot):
     window = make_window()
-    doc = small_doc()
+    doc = small_conv_doc()
     Disconnect("model", doc.networks["model"].edge_into("conv1", "x")).apply(doc)
     window.set_document(doc)
     window.session.flush()
@@ -90,7 +90,7 @@ def test_connecting_ports_by_dragging_updates_shapes(make_window, qtbot):
 
 def test_a_bad_connection_is_flagged_before_the_drop_and_yields_a_badge(make_window, qtbot):
     window = make_window()
-    doc = small_doc(input_shape=(16,))  # a flat input cannot feed a Conv2d
+    doc = small_conv_doc(input_shape=(16,))  # a flat input cannot feed a Conv2d
     Disconnect("model", doc.networks["model"].edge_into("conv1", "x")).apply(doc)
     window.set_document(doc)
     window.session.flush()
@@ -112,7 +112,7 @@ def test_a_bad_connection_is_flagged_before_the_drop_and_yields_a_badge(make_win
 
 def test_impossible_connections_are_refused_with_a_reason(make_window, qtbot):
     window = make_window()
-    window.set_document(small_doc())
+    window.set_document(small_conv_doc())
     before = window.session.doc.to_json()
     assert not window.scene.connect_ports(("linear1", "y"), ("conv1", "x"))  # a loop
     assert "loop" in window.statusBar().currentMessage()
@@ -123,7 +123,7 @@ def test_impossible_connections_are_refused_with_a_reason(make_window, qtbot):
 
 def test_clicking_a_problem_selects_its_node(make_window, qtbot):
     window = make_window()
-    doc = small_doc()
+    doc = small_conv_doc()
     Disconnect("model", doc.networks["model"].edge_into("linear1", "x")).apply(doc)
     window.set_document(doc)
     window.session.flush()

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from studio.gui.curve_ranges import x_end, y_range
-from studio.gui.run_data import RunData
+from studio.gui.dashboard.curve_ranges import x_end, y_range
+from studio.train.run_data import RunData
 
 
 def _run(name="r", steps=50, epochs=4, per_epoch=25):
@@ -17,7 +17,7 @@ def _run(name="r", steps=50, epochs=4, per_epoch=25):
 
 
 def _showing(qtbot, *runs):
-    from studio.gui.curves import CurvesView
+    from studio.gui.dashboard.curves import CurvesView
     view = CurvesView()
     qtbot.addWidget(view)
     view.show_runs(list(runs))
@@ -82,7 +82,7 @@ def test_a_zoomed_plot_is_left_alone_until_its_auto_button(qtbot):
 
 
 def test_the_next_runs_curves_are_made_ahead_and_recoloured(qtbot):
-    from studio.gui.curves import PALETTE
+    from studio.gui.dashboard.curves import PALETTE
     first, second = _run("a"), _run("b")
     view = _showing(qtbot, first)
     view.prepare_spare()
@@ -99,8 +99,8 @@ def test_the_next_runs_curves_are_made_ahead_and_recoloured(qtbot):
 
 
 def test_dashboard_redraws_at_a_bounded_rate_and_the_last_state_lands(qtbot):
-    from studio.gui import dashboard as dashboard_module
-    from studio.gui.dashboard import Dashboard
+    from studio.gui.dashboard import dashboard as dashboard_module
+    from studio.gui.dashboard.dashboard import Dashboard
     board = Dashboard()
     qtbot.addWidget(board)
     run = _run(steps=1)

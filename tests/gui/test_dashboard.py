@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from helpers import QUICK
+from support.gui_helpers import QUICK
 
 from studio.train.runs import read_checkpoint
 

@@ -3,8 +3,8 @@ import json
 
 import numpy as np
 
-from studio.gui.mosaic import kernel_mosaic, snapshot_activation
-from studio.gui.run_data import RunData, smooth
+from studio.inspect.mosaic import kernel_mosaic, snapshot_activation
+from studio.train.run_data import RunData, smooth
 
 
 def test_smoothing_as_events_arrive_matches_the_batch_formula():

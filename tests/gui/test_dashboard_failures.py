@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from helpers import QUICK
+from support.gui_helpers import QUICK
 
 from studio.core.ops import SetParams
 
@@ -113,14 +113,14 @@ def test_a_checkpoint_that_does_not_fit_is_refused_with_a_message(trainer_window
 def test_the_child_import_path_has_no_qt():
     script = ("import sys\n"
               "for m in ('PySide6', 'pyqtgraph', 'shiboken6'): sys.modules[m] = None\n"
-              "import studio.gui.run_process, studio.gui.run_data, studio.gui.run_probe\n"
+              "import studio.train.run_process, studio.train.run_data, studio.inspect.run_probe\n"
               "import studio.train.engine\nprint('ok')\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
 
 
 def test_the_training_child_runs_below_the_studio():
-    script = ("import os\nfrom studio.gui.run_process import _lower_priority, NICE\n"
+    script = ("import os\nfrom studio.train.run_process import _lower_priority, NICE\n"
               "before = os.nice(0)\n_lower_priority()\nprint(os.nice(0) - before, NICE)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     raised, wanted = result.stdout.split()
@@ -131,8 +131,8 @@ def test_a_child_killed_halfway_through_an_event_does_not_hang_the_studio():
     import threading
     import time
 
-    from studio.gui.run_process import TrainingProcess
-    from child_targets import send_half_an_event
+    from studio.train.run_process import TrainingProcess
+    from support.child_targets import send_half_an_event
     proc = TrainingProcess("{}", {}, "unused")
     proc.process = proc.ctx.Process(target=send_half_an_event, args=(proc.queue,), daemon=True)
     proc.start()

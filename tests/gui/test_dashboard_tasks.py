@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from studio.gui import run_probe
-from studio.gui.task_views import PALETTE, class_colours
+from studio.inspect import run_probe
+from studio.gui.dashboard.task_views import PALETTE, class_colours
 
 QUICK = {"epochs": 1, "limit": 48, "batch_size": 16, "log_every": 1, "device": "cpu"}
 

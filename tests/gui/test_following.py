@@ -4,16 +4,16 @@ document keeps every view on the new one."""
 import pytest
 from PySide6.QtCore import SIGNAL
 
-from helpers import small_doc
+from support.gui_helpers import small_conv_doc
 from studio.core.document import DOCUMENT_REPLACED, EVENTS, Document, Node
 from studio.core.ops import AddNode, SetParams, SetTraining, SetVariable
 from studio.core.templates import open_document
-from studio.gui.inspector import Inspector
-from studio.gui.scene import GraphScene
+from studio.gui.editor.inspector import Inspector
+from studio.gui.editor.scene import GraphScene
 from studio.gui.session import Session
-from studio.gui.training import TrainingController
-from studio.gui.training_panel import TrainingPanel
-from studio.gui.variables_panel import VariablesPanel
+from studio.gui.dashboard.training import TrainingController
+from studio.gui.dashboard.training_panel import TrainingPanel
+from studio.gui.editor.variables_panel import VariablesPanel
 
 VIEWS = (Inspector, VariablesPanel, TrainingPanel, GraphScene, TrainingController)
 DOCUMENT_EVENT = SIGNAL("document_event(QString,PyObject)")
@@ -22,7 +22,7 @@ DOCUMENT_EVENT = SIGNAL("document_event(QString,PyObject)")
 @pytest.fixture
 def session(qtbot):
     s = Session()
-    s.set_document(small_doc())
+    s.set_document(small_conv_doc())
     yield s
     s.close()
 
@@ -52,7 +52,7 @@ def test_a_destroyed_view_gets_no_more_events(qtbot, session, view_type):
         view.deleteLater()
     assert session.receivers(DOCUMENT_EVENT) == connected - 1
     _edit_everything(session)  # a slot of the dead view would raise: pytest-qt fails the test
-    session.set_document(small_doc())
+    session.set_document(small_conv_doc())
     _edit_everything(session)
     assert witness.table.item(0, 1).text() == "9"  # the living view still follows
 

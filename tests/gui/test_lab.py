@@ -6,17 +6,7 @@ import numpy as np
 
 from PySide6.QtWidgets import QGraphicsPixmapItem
 
-WAIT = 60000  # ms: generous for a shared 2-core machine; the tools take 0.1–5 s
-
-
-def run_tool(qtbot, lab, key: str, **values):
-    form = lab.select_tool(key)
-    for name, value in values.items():
-        form.set_value(name, value)
-    with qtbot.waitSignal(lab.finished, timeout=WAIT) as blocker:
-        assert lab.run()
-    qtbot.waitUntil(lambda: not lab.busy, timeout=WAIT)
-    return blocker.args[0]
+from support.gui_helpers import WAIT, run_tool
 
 
 def test_grad_cam_overlays_a_map_of_the_input_size(window, qtbot):

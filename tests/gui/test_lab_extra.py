@@ -10,9 +10,9 @@ import pytest
 import torch
 from PySide6.QtGui import QImage
 
-from studio.gui.lab_forms import NO_VGG, THIS_NETWORK
+from studio.gui.lab.lab_forms import NO_VGG, THIS_NETWORK
 
-from tests.gui.test_lab import WAIT, run_tool
+from support.gui_helpers import run_tool
 
 
 @pytest.fixture

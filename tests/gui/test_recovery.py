@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import state
+from support.gui_helpers import state
 
 from studio.core.ops import SetParams
 from studio.core.serialize import save

@@ -3,7 +3,7 @@ and the canvas follows both ways."""
 import pytest
 from PySide6.QtCore import QPointF
 
-from helpers import scene_matches_document, small_doc, state
+from support.gui_helpers import scene_matches_document, small_conv_doc, state
 
 
 def _check_undo_redo(window, edit):
@@ -26,7 +26,7 @@ def _check_undo_redo(window, edit):
 @pytest.fixture
 def small(make_window):
     window = make_window()
-    window.set_document(small_doc())
+    window.set_document(small_conv_doc())
     window.session.flush()
     return window
 

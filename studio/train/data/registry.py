@@ -32,7 +32,9 @@ def dataset(name: str, doc: str, **options):
 
 
 def known() -> dict[str, DatasetSpec]:
-    from studio.train.data import bundled, text, user  # noqa: F401  (registration)
+    """Every registered dataset. The providers register when ``studio.train.data`` imports them,
+    which importing this module already did (Python runs the package first), so the registry
+    stays a leaf that no provider module has to import back."""
     return dict(_REGISTRY)
 
 

@@ -1,0 +1,1 @@
+"""The network editor: canvas, palette, inspector and the panels around them."""

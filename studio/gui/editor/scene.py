@@ -1,0 +1,288 @@
+"""The canvas scene: one item per node and edge of the graph on view, kept in step with the
+document through its events, and decorated with the session's inferred shapes.
+
+Gestures that edit (moving nodes, wiring ports) turn into ops pushed through the session; the
+items change afterwards because the document said so.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QLineF, QPointF, Qt
+from PySide6.QtGui import QColor, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsScene
+
+import nodes
+from studio.core.diagnostics import ERROR
+from studio.core.document import DOCUMENT_REPLACED
+from studio.core import params as P
+from studio.core.layout import layered_positions
+from studio.core.ops import MoveNodes
+from studio.core.ports import node_ports
+from studio.core import edits
+from studio.gui.editor.canvas_items import EdgeItem, NodeItem, PortItem, WireItem, format_value
+from studio.gui.theme import colours
+
+
+def node_content(doc, node, resolved: dict | None = None):
+    """What a node item shows; ``resolved`` (from shape inference) puts values in place of
+    ``$var`` / ``=expr`` in the one-line summary (the inspector keeps the expression)."""
+    t = nodes.lookup(node.type)
+    ins, outs = node_ports(doc, node)
+    if t is None:
+        return (node.label, "", f"missing type {node.type}", [], [], False)
+    values = {**t.defaults(), **node.params, **{k: v for k, v in (resolved or {}).items()
+                                                  if k in t.summary}}
+    summary = "  ".join(f"{format_value(values[k])}" if k in ("shape", "block")
+                        else f"{k}={format_value(values[k])}" for k in t.summary if k in values)
+    title = node.name or (t.title if node.id.rstrip("0123456789") == node.id else
+                          f"{t.title} · {node.id}")
+    return (title, t.category, summary, [p.name for p in ins], [p.name for p in outs],
+            t.role == nodes.BLOCK)
+
+
+class GraphScene(QGraphicsScene):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict = {}
+        self._by_node: dict[str, set] = {}
+        self._wire = None
+        self._wire_port = None
+        self._checked: dict = {}
+        self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        session.document_event.connect(self._on_event)
+        session.scope_changed.connect(self.rebuild)
+        session.shapes_updated.connect(self.apply_shapes)
+
+    # ---- building from the document ------------------------------------------------------
+    def rebuild(self) -> None:
+        self.clear_items()
+        graph = self.session.graph
+        if any("pos" not in n.ui for n in graph.nodes.values()):
+            # a document without positions (hand-written, generated): lay it out once
+            for nid, pos in layered_positions(graph).items():
+                graph.nodes[nid].ui.setdefault("pos", pos)
+        for node_id in graph.nodes:
+            self._add_node(node_id)
+        for edge in graph.edges:
+            self._add_edge(edge)
+        self.apply_shapes()
+
+    def clear_items(self) -> None:
+        self.clear()
+        self.nodes, self.edges, self._by_node = {}, {}, {}
+
+    def _add_node(self, node_id: str) -> None:
+        node = self.session.graph.nodes[node_id]
+        item = NodeItem(node_id)
+        item.set_content(*node_content(self.session.doc, node))
+        pos = node.ui.get("pos", [0.0, 0.0])
+        item.setPos(pos[0], pos[1])
+        self.nodes[node_id] = item
+        self._by_node.setdefault(node_id, set())
+        self.addItem(item)
+
+    def _add_edge(self, edge) -> None:
+        src, dst = self.nodes.get(edge.src[0]), self.nodes.get(edge.dst[0])
+        if src is None or dst is None or edge in self.edges:
+            return
+        item = EdgeItem(edge, src, dst)
+        self.edges[edge] = item
+        self._by_node[edge.src[0]].add(item)
+        self._by_node[edge.dst[0]].add(item)
+        self.addItem(item)
+
+    def _remove_edge(self, edge) -> None:
+        item = self.edges.pop(edge, None)
+        if item is not None:
+            for end in (edge.src[0], edge.dst[0]):
+                self._by_node.get(end, set()).discard(item)
+            self.removeItem(item)
+
+    def _on_event(self, event: str, info: dict) -> None:
+        if event == DOCUMENT_REPLACED:
+            self.rebuild()
+            return
+        if info.get("scope") != self.session.scope:
+            return
+        graph = self.session.graph
+        node_id = info.get("node")
+        if event == "node_added":
+            self._add_node(node_id)
+        elif event == "node_removed":
+            item = self.nodes.pop(node_id, None)
+            for edge_item in list(self._by_node.pop(node_id, ())):
+                self._remove_edge(edge_item.edge)
+            if item is not None:
+                self.removeItem(item)
+        elif event == "edge_added":
+            self._add_edge(info["edge"])
+        elif event == "edge_removed":
+            self._remove_edge(info["edge"])
+        elif event in ("params_changed", "node_renamed") and node_id in self.nodes:
+            self.nodes[node_id].set_content(*node_content(self.session.doc, graph.nodes[node_id]))
+            self.node_moved(node_id)
+        elif event == "nodes_moved":
+            for nid in info.get("nodes", ()):
+                pos = graph.nodes[nid].ui.get("pos") if nid in graph.nodes else None
+                if nid in self.nodes and pos is not None:
+                    self.nodes[nid].setPos(pos[0], pos[1])
+
+    def node_moved(self, node_id: str) -> None:
+        for edge_item in self._by_node.get(node_id, ()):
+            edge_item.update_path()
+
+    # ---- shapes and diagnostics ----------------------------------------------------------
+    def apply_shapes(self) -> None:
+        shapes, graph = self.session.shapes, self.session.graph
+        found: dict[str, list] = {}
+        for d in shapes.diagnostics:
+            if d.node:
+                found.setdefault(d.node, []).append(d)
+        for nid, item in self.nodes.items():
+            diags = found.get(nid, [])
+            severity = ("error" if any(d.severity == ERROR for d in diags)
+                        else "warning" if diags else None)
+            item.set_diagnostics(severity, [d.message for d in diags],
+                                 shapes.param_counts.get(nid, 0))
+            node = graph.nodes.get(nid)
+            if node is not None and any(P.is_symbolic(v) for v in node.params.values()):
+                content = node_content(self.session.doc, node, shapes.params.get(nid))
+                if content[2] != item.summary:
+                    item.set_content(*content)
+        for edge, item in self.edges.items():
+            spec = shapes.edge_spec(edge)
+            if spec is not item.spec and spec != item.spec:  # label() only where it changed
+                item.spec = spec
+                item.set_label(spec.label() if spec else "?", spec is not None)
+
+    # ---- queries --------------------------------------------------------------------------
+    def selected_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def select_ids(self, ids) -> None:
+        self.clearSelection()
+        for nid in ids:
+            if nid in self.nodes:
+                self.nodes[nid].setSelected(True)
+
+    def _transform(self) -> QTransform:
+        views = self.views()
+        return views[0].transform() if views else QTransform()
+
+    def port_at(self, pos: QPointF):
+        for item in self.items(pos, Qt.IntersectsItemShape, Qt.DescendingOrder, self._transform()):
+            if isinstance(item, PortItem):
+                return item
+        return None
+
+    def edge_at(self, pos: QPointF):
+        for item in self.items(pos, Qt.IntersectsItemShape, Qt.DescendingOrder, self._transform()):
+            if isinstance(item, EdgeItem):
+                return item
+        return None
+
+    # ---- wiring gestures -----------------------------------------------------------------
+    def check_wire(self, a, b):
+        """(op, reason it cannot be made, shape problem it would cause) for ports a, b."""
+        key = (a, b)
+        if key not in self._checked:
+            doc, scope = self.session.doc, self.session.scope
+            ends, reason = edits.orient(doc, scope, a, b)
+            op = problem = None
+            if reason is None:
+                op, reason = edits.connect_op(doc, scope, *ends)
+            if op is not None:
+                problem = edits.shape_problem(doc, scope, op, self.session.infer)
+            self._checked[key] = (op, reason, problem)
+        return self._checked[key]
+
+    def connect_ports(self, a, b) -> bool:
+        """Wire two port ends as one undo step, explaining why not or what breaks."""
+        op, reason, problem = self.check_wire(a, b)
+        self._checked.clear()
+        if reason:
+            self.session.message.emit(f"Cannot connect: {reason}")
+            return False
+        self.session.apply(op, op.title)
+        if problem:
+            self.session.message.emit(f"Connected, but {op.ops[-1].edge.dst[0]}: {problem}")
+        return True
+
+    def mousePressEvent(self, event):
+        port = self.port_at(event.scenePos()) if event.button() == Qt.LeftButton else None
+        if port is not None:
+            self._wire_port = port
+            self._wire = WireItem(port.scenePos(), port.kind == "out")
+            self.addItem(self._wire)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event):
+        if self._wire is None:
+            super().mouseMoveEvent(event)
+            return
+        target = self.port_at(event.scenePos())
+        state, end = None, event.scenePos()
+        for port in self._hovered_ports():
+            port.set_state(None)
+        if target is not None and target is not self._wire_port:
+            _, reason, problem = self.check_wire(self._wire_port.end, target.end)
+            state = "bad" if reason or problem else "ok"
+            target.set_state(state)
+            end = target.scenePos()
+            tip = reason or problem
+            self.session.message.emit(f"Incompatible: {tip}" if tip else
+                                      f"{self._wire_port.node_id} → {target.node_id}")
+        self._wire.set_end(end, state)
+
+    def _hovered_ports(self):
+        return [p for item in self.nodes.values() for p in item.ports.values() if p.state]
+
+    def mouseReleaseEvent(self, event):
+        if self._wire is not None:
+            target = self.port_at(event.scenePos())
+            for port in self._hovered_ports():
+                port.set_state(None)
+            self.removeItem(self._wire)
+            self._wire, start = None, self._wire_port
+            self._wire_port = None
+            if target is not None and target is not start:
+                self.connect_ports(start.end, target.end)
+            self._checked.clear()
+            return
+        super().mouseReleaseEvent(event)
+        self.commit_moves()
+
+    def commit_moves(self) -> None:
+        """Positions dragged in the view become one MoveNodes edit."""
+        graph, moved = self.session.graph, {}
+        for nid, item in self.nodes.items():
+            pos = graph.nodes[nid].ui.get("pos") if nid in graph.nodes else None
+            here = [item.pos().x(), item.pos().y()]
+            if pos is None or QLineF(QPointF(*pos), item.pos()).length() > 0.01:
+                moved[nid] = here
+        if moved:
+            self.session.apply(MoveNodes(self.session.scope, moved), "Move")
+
+    def drawBackground(self, painter, rect):
+        c = colours()
+        painter.fillRect(rect, QColor(c["canvas"]))
+        if self._transform().m11() < 0.35:
+            return  # a grid finer than a few pixels is noise and costs paint time
+        step = 20
+        left, top = int(rect.left()) - int(rect.left()) % step, int(rect.top()) - int(rect.top()) % step
+        minor, major = [], []
+        x = left
+        while x < rect.right():
+            (major if x % (step * 5) == 0 else minor).append(QLineF(x, rect.top(), x, rect.bottom()))
+            x += step
+        y = top
+        while y < rect.bottom():
+            (major if y % (step * 5) == 0 else minor).append(QLineF(rect.left(), y, rect.right(), y))
+            y += step
+        painter.setPen(QPen(QColor(c["grid"]), 0))
+        painter.drawLines(minor)
+        painter.setPen(QPen(QColor(c["grid_major"]), 0))
+        painter.drawLines(major)

@@ -1,0 +1,153 @@
+"""The canvas view: zoom around the cursor, pan (middle-drag or Space+drag), rubber-band
+selection, frame (F), drops from the palette, and the keys that start quick-add (Tab)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QPainter
+from PySide6.QtWidgets import QGraphicsView
+
+from studio.gui.editor.canvas_items import NodeItem
+
+TYPE_MIME = "application/x-netstudio-node-type"
+MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
+
+
+class GraphView(QGraphicsView):
+    quick_add_requested = Signal(QPointF)  # scene position
+    type_dropped = Signal(str, QPointF, object)  # type id, scene position, edge under it
+    block_open_requested = Signal(str)
+
+    def __init__(self, scene, parent=None):
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
+        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.RubberBandDrag)
+        self.setAcceptDrops(True)
+        self.setSceneRect(QRectF(-50_000, -50_000, 100_000, 100_000))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self._space = False
+
+    # ---- zoom and pan ---------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float) -> None:
+        target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
+        self.scale(target / self.zoom(), target / self.zoom())
+
+    def wheelEvent(self, event):
+        self.zoom_by(1.0015 ** event.angleDelta().y())
+
+    def frame(self, only_selection: bool = True) -> None:
+        """Fit the selection (or everything) from node bounds; long curves do not count."""
+        items = [i for i in self.scene().selectedItems() if isinstance(i, NodeItem)]
+        if not items or not only_selection:
+            items = list(self.scene().nodes.values())
+        if not items:
+            return
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.KeepAspectRatio)
+        if self.zoom() > 1.25:
+            self.zoom_by(1.25 / self.zoom())
+        self.centerOn(rect.center())
+
+    def frame_start(self, readable: float = 0.8) -> None:
+        """The view on opening: everything if it fits at a readable zoom, else the inputs end."""
+        self.frame(False)
+        nodes = list(self.scene().nodes.values())
+        if not nodes or self.zoom() >= readable:
+            return
+        self.zoom_by(readable / self.zoom())
+        left = min(n.sceneBoundingRect().left() for n in nodes)
+        top = min(n.sceneBoundingRect().top() for n in nodes)
+        bottom = max(n.sceneBoundingRect().bottom() for n in nodes)
+        half = self.viewport().width() / self.zoom() / 2
+        self.centerOn(left - 40 + half, (top + bottom) / 2)
+
+    def _pan_start(self, event, button) -> None:
+        self.setDragMode(QGraphicsView.ScrollHandDrag)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        fake = QMouseEvent(event.type(), event.position(), event.globalPosition(),
+                           Qt.LeftButton, Qt.LeftButton, event.modifiers())
+        super().mousePressEvent(fake)
+
+    def mousePressEvent(self, event):
+        if event.button() == Qt.MiddleButton or (self._space and event.button() == Qt.LeftButton):
+            self._pan_start(event, event.button())
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        if self.dragMode() == QGraphicsView.ScrollHandDrag:
+            fake = QMouseEvent(event.type(), event.position(), event.globalPosition(),
+                               Qt.LeftButton, Qt.NoButton, event.modifiers())
+            super().mouseReleaseEvent(fake)
+            self.setDragMode(QGraphicsView.RubberBandDrag)
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        item = self.itemAt(event.position().toPoint())
+        while item is not None and not isinstance(item, NodeItem):
+            item = item.parentItem()
+        if item is None:
+            self.quick_add_requested.emit(self.mapToScene(event.position().toPoint()))
+        elif getattr(item, "is_block", False):
+            self.block_open_requested.emit(item.node_id)
+        else:
+            super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.OpenHandCursor)
+            return
+        if event.key() == Qt.Key_Tab:
+            pos = self.mapFromGlobal(self.cursor().pos())
+            if not self.viewport().rect().contains(pos):
+                pos = self.viewport().rect().center()
+            self.quick_add_requested.emit(self.mapToScene(pos))
+            return
+        if event.key() == Qt.Key_F and not event.modifiers():
+            self.frame()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event):
+        if event.key() == Qt.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().unsetCursor()
+            return
+        super().keyReleaseEvent(event)
+
+    def focusNextPrevChild(self, next):  # keep Tab for quick-add
+        return False
+
+    # ---- drops from the palette -------------------------------------------------------------
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasFormat(TYPE_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event):
+        if event.mimeData().hasFormat(TYPE_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event):
+        if not event.mimeData().hasFormat(TYPE_MIME):
+            super().dropEvent(event)
+            return
+        type_id = bytes(event.mimeData().data(TYPE_MIME)).decode()
+        pos = self.mapToScene(event.position().toPoint())
+        edge = self.scene().edge_at(pos)
+        self.type_dropped.emit(type_id, pos, edge.edge if edge else None)
+        event.acceptProposedAction()

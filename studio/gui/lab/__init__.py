@@ -1,0 +1,1 @@
+"""The Lab tab: Qt forms, jobs and views over :mod:`studio.inspect`."""
