@@ -69,8 +69,8 @@ class Owner:
                            "path": path, "saved": time.time()}
         # ensure_ascii: a name the document file cannot be encoded with (a lone surrogate)
         # still reaches the recovery file as a JSON escape. iterencode is json's Python
-        # encoder: slower than json.dumps's C one, but it lets the GUI thread take the GIL
-        # every few ms instead of waiting ~90 ms for a 1.5 MB document (bench/autosave.py).
+        # encoder: slower than json.dumps's C one, but it gives the GIL back between chunks,
+        # so the GUI thread never waits for a whole large document (bench/autosave.py).
         atomic_write(target, "".join(json.JSONEncoder(ensure_ascii=True).iterencode(raw)))
 
     def files(self) -> list[Path]:

@@ -230,8 +230,8 @@ class Trainer(StepServices):
             start, seen = time.perf_counter(), 0
             totals: dict[str, float] = {}
             factor = None
-            # the whole epoch's schedule at once: per step only a lookup (computing a cosine
-            # factor there cost ~1.5 % of an LSTM step, bench/overhead.py)
+            # the whole epoch's schedule at once: per step only a lookup (a cosine computed
+            # per step is a visible share of a small network's step, bench/overhead.py)
             factors = self.schedule.factors(self.epoch, self.step - self.batch_in_epoch,
                                             n_batches)
             for i, batch in enumerate(self.batches):

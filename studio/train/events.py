@@ -59,8 +59,8 @@ class EventStream:
             return event
         if self.file:
             # Step lines are written together at least every FLUSH_S, every other event at
-            # once (with the step lines before it). Encoding lines one by one between training
-            # steps cost ~60 us each (cold caches), 0.5 % of a 1 ms step at log_every 10.
+            # once (with the step lines before it): encoding lines one by one between training
+            # steps runs each on cold caches, a measurable share of a small network's step.
             self.pending.append(event)
             if kind != "step" or event["time"] - self.flushed >= FLUSH_S:
                 self._write()

@@ -18,10 +18,10 @@ _OPTIONS = {"sgd": ("momentum", "nesterov", "weight_decay", "dampening"),
             "adam": ("weight_decay", "betas", "eps", "amsgrad"),
             "adamw": ("weight_decay", "betas", "eps", "amsgrad")}
 
-# One kernel per step for all parameters instead of ~8 operators per parameter tensor: on the
-# CPU a whole training step of lenet5 / resnet18 / the LSTM runs 8-18 % faster
-# (bench/overhead.py). The update is the same algorithm; only the order of float operations
-# differs. PyTorch keeps the per-tensor loop as its default for compatibility only.
+# One kernel per step for all parameters instead of ~8 operators per parameter tensor: a
+# whole training step runs measurably faster (bench/RESULTS.md, Training). The update is the
+# same algorithm; only the order of float operations differs. PyTorch keeps the per-tensor
+# loop as its default for compatibility only.
 _FUSED = ("sgd", "adagrad", "adam", "adamw")
 _FUSED_DEVICES = ("cpu", "cuda")  # the devices with all four kernels in every torch build
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.train.metric_registry import MAX, direction
+
 FINISHED = ("finished", "stopped", "interrupted", "nonfinite", "crashed")
 STEP_SKIP = ("event", "time", "step", "epoch", "batch", "batches")
 SMOOTHING = 0.9
@@ -192,8 +194,9 @@ class RunData:
     def best_value(self) -> tuple[str | None, float | None]:
         if self.monitor and self.best is not None:
             return self.monitor, self.best
-        for key, pick in (("val.accuracy", max), ("val.loss", min), ("train.loss", min)):
-            if key in self.epochs and self.epochs[key].n:
+        for key in ("val.accuracy", "val.loss", "train.loss"):  # what a run without a monitor
+            if key in self.epochs and self.epochs[key].n:    # is most likely judged by
+                pick = max if direction(key) == MAX else min
                 return key, float(pick(self.epochs[key].y))
         return None, None
 

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from studio.core.templates import template_path
 
-# Far above a normal case (< 3 s): a fresh worker pays torch's first-call costs (an LSTM on the
-# meta device: 5 s cold) and the 2-core machine is shared; bench/fuzz.py warms its workers.
+# Far above a normal case: a fresh worker pays torch's first-call costs (an LSTM on the meta
+# device is slow cold) and the machine may be shared; bench/fuzz.py warms its workers.
 CASE_SECONDS = 60
 MEMORY_MB = 2048  # above what any template's paper preset allocates (VGG-16: 0.6 GB)
 EXAMPLES = 40  # per family: 240 mutated documents in all

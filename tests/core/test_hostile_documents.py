@@ -308,7 +308,7 @@ def test_a_million_step_sequence_infers_as_fast_as_a_short_one():
     started = time.perf_counter()
     doc, _ = document_from_json(raw)
     assert [str(d) for d in validate_document(doc) if d.severity == ERROR] == []
-    assert time.perf_counter() - started < 30  # was linear in the steps: 16 s for 1,000
+    assert time.perf_counter() - started < 30  # linear in the steps, 10**6 would take hours
 
 
 def test_thousands_of_duplicate_ids_load_in_linear_time():
@@ -316,7 +316,7 @@ def test_thousands_of_duplicate_ids_load_in_linear_time():
     raw["networks"]["model"]["nodes"] = [{"id": "a", "type": "activation.ReLU"}] * 5000
     started = time.perf_counter()
     doc, diags = document_from_json(raw)
-    assert time.perf_counter() - started < 10  # was quadratic: 6.7 s for 3,000
+    assert time.perf_counter() - started < 10  # quadratic renaming would take minutes
     assert len(doc.networks["model"].nodes) == 5000
     assert sum("duplicate id 'a'" in str(d) for d in diags) == 4999
 

@@ -33,7 +33,7 @@ def test_an_edit_reruns_only_what_it_changed():
 
 
 def test_editing_a_block_body_reinfers_its_callers():
-    from tests.test_compile import residual_doc
+    from support.docs import residual_doc
     doc = residual_doc(repeat=2)
     inference = ShapeInference()
     before = inference.infer(doc, "model")

@@ -17,7 +17,7 @@ import pytest
 from studio.cli import main
 from studio.core.templates import template_names, template_path
 
-# ResNet-34 and ResNet-50 take 5-8 s each even at the small preset (the dynamo exporter's
+# ResNet-34 and ResNet-50 take seconds each even at the small preset (the dynamo exporter's
 # tracing and translation scale with the layer count); ResNet-18 covers the same blocks and
 # stays in the default run.
 SLOW = {"resnet34": "5+ s: 34 layers; resnet18 covers the same block types by default",

@@ -107,8 +107,8 @@ class CurvesView(QWidget):
             plot = self.layout_widget.addPlot(row=i // 2, col=i % 2, title=title)
             plot.showGrid(x=True, y=True, alpha=0.2)
             for name in ("left", "bottom"):
-                # An axis draws the grid across the whole plot, so every curve update repainted
-                # all axes (75 % of a redraw); cached, an axis whose range held is a blit.
+                # An axis draws the grid across the whole plot, so uncached, every curve update
+                # repaints all axes, most of a redraw; cached, an axis whose range held is a blit.
                 plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             # A fixed width: tick labels of another length ("0.002" -> "0.0015") otherwise
             # resize the plot, and with it every axis in its column of the grid.
@@ -181,7 +181,7 @@ class CurvesView(QWidget):
                         label = key.replace("loss.smooth", "loss (smoothed)")
                         entries.append((item, f"{run.name}: {label}" if len(runs) > 1 else label))
             old = self._legends.get(title, [])
-            if entries != old:  # ~1 ms an entry: only the entries that changed
+            if entries != old:  # each entry relays the legend out: only the entries that changed
                 kept = set(old) & set(entries)
                 for item, label in old:
                     if (item, label) not in kept:

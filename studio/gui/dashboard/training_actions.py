@@ -77,7 +77,7 @@ class TrainingActions:
 
     @guarded
     def _prepare_curves(self) -> None:
-        if not self.training.running:  # never mid-run: it is ~50 ms of GUI time
+        if not self.training.running:  # never mid-run: the GUI would stall visibly
             self.dashboard.curves.prepare_spare()
 
     # ---- commands ------------------------------------------------------------------------------
@@ -183,8 +183,8 @@ class TrainingActions:
         dock = self.dashboard_dock
         dock.show()
         dock.raise_()
-        # Resized only when too small to read: the relayout repaints the whole window (~40 ms
-        # of GUI time at the moment training starts).
+        # Resized only when too small to read: the relayout repaints the whole window, a stall
+        # at the moment training starts.
         if dock.height() < 380:
             self.resizeDocks([dock], [max(420, self.height() // 2)], Qt.Vertical)
 

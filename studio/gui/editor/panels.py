@@ -17,7 +17,7 @@ class ProblemsList(QListWidget):
         super().__init__(parent)
         self.session = session
         self.setWordWrap(True)
-        # validation of every edge costs ~25 ms at 1,000 nodes: batch it behind the edit
+        # validating every edge grows with the graph: batch it behind the edit
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.refresh)
         session.shapes_updated.connect(self._timer.start)

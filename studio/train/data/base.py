@@ -38,7 +38,7 @@ class Subset(Dataset):
     def __init__(self, dataset: Dataset, indices: torch.Tensor):
         self.dataset, self.indices = dataset, indices
         # A subset of a subset (``--limit`` cuts the split subsets) keeps the fast field path
-        # too; without it every batch was collated sample by sample.
+        # too; otherwise every batch is collated sample by sample.
         fields = getattr(dataset, "fields", None)
         if isinstance(dataset, (FieldDataset, Subset)) and fields is not None:
             self.fields = {k: v[indices] for k, v in fields.items()}
