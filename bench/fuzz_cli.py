@@ -49,6 +49,7 @@ class CliTally:
                   f"(--write-case {case.index}): {case.label()[:200]}")
             print(f"{'':>8}says: {line[:200]}")
         print(f"cli runs killed: {self.killed} (goal == 0)")
+        print(f"cli errors over one line: {self.long_errors} (goal == 0)")
 
 
 def _address_space() -> int:
@@ -89,6 +90,8 @@ def _judge(tally: CliTally, case, command: str, status, stderr: str) -> None:
                      last)
     elif status == 2 and len(lines) > 1:
         tally.long_errors += 1
+        tally.failed(f"error over {len(lines)} lines ({command})", case, command,
+                     " | ".join(lines)[:400])
 
 
 def run_cli_slice(cases, jobs: int, timeout: float, memory_mb: int) -> CliTally:

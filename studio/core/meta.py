@@ -8,6 +8,7 @@ or a CPU fallback tries to allocate it.
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
@@ -127,7 +128,11 @@ def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[Te
         count = count_params(module)
         check_weights(count)
         module.eval()
-        with torch.no_grad():
+        # torch's warnings about the values (a loss broadcasting a target of another size)
+        # say nothing here, on empty meta tensors, that the shape diagnostics do not; shown,
+        # they would break `netstudio summary`'s one-line error
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             outputs = outputs_of(module(*[example(s, "meta") for s in args]))
     except (NotImplementedError, RuntimeError) as error:
         if "meta" not in str(error).lower() and isinstance(error, RuntimeError):

@@ -430,3 +430,17 @@ def test_the_real_command_prints_no_traceback(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and "block uses itself: basic -> basic" in done.stderr
+
+
+def test_a_loss_of_mismatched_sizes_is_one_line_without_torch_warnings(tmp_path):
+    # found by bench/fuzz.py: torch's broadcasting warning from the meta run went to stderr
+    # above the one-line error
+    raw = template("stacked-autoencoder")
+    nodes = raw["networks"]["model"]["nodes"]
+    del nodes[0]["params"]["shape"]  # the Input falls back to its default, 8x8 images
+    raw["networks"]["model"]["nodes"] = [n for n in nodes if n["id"] != "output2"]
+    path = write(tmp_path, raw)
+    done = subprocess.run([sys.executable, "-m", "studio", "summary", str(path)],
+                          capture_output=True, text=True, timeout=300)  # warnings as a user sees
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "reconstruction_loss" in done.stderr

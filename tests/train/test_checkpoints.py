@@ -20,6 +20,8 @@ from studio.train.engine import Trainer, train
 from studio.train.optim import ConfigError
 from studio.train.runs import RunError, load_checkpoint, read_checkpoint, save_checkpoint
 
+from support.child_targets import train_until_killed
+
 BASE = {"device": "cpu", "limit": 48, "batch_size": 16, "epochs": 2, "log_every": 1}
 
 
@@ -131,16 +133,9 @@ def test_resume_info_of_the_wrong_shape_is_named(tmp_path):
 
 
 def _killed_at_step(run, step):
-    """Train in a forked child that SIGKILLs itself once ``step`` is logged."""
-    def child():
-        torch.set_num_threads(1)  # a forked OpenMP pool hangs at its first parallel region
-        events.FLUSH_S = 0.0  # every step line reaches the file before the kill
-
-        def kill(event):
-            if event["event"] == "step" and event["step"] == step:
-                os.kill(os.getpid(), signal.SIGKILL)
-        train(_doc(), BASE, out=str(run), callback=kill)
-    process = multiprocessing.get_context("fork").Process(target=child)
+    """Train in a spawned child that SIGKILLs itself once ``step`` is logged."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=train_until_killed, args=(str(run), step, BASE))
     process.start()
     process.join(120)
     if process.is_alive():  # never leave a stuck child behind a failing test
