@@ -129,8 +129,8 @@ class _Worker:
             self.process.kill()
         else:
             try:
-                self.conn.send(None)
-            except OSError:
+                self.conn.send(None)  # asks the worker to return
+            except OSError:  # it is gone already: the join below finds it ended
                 pass
         self.process.join(5)
         if self.process.is_alive():
