@@ -7,5 +7,5 @@ from nodes.base import (  # noqa: F401
 # Importing a family registers its types (all_types() keeps this order).
 from nodes import (  # noqa: F401,E402
     io, linear, activation, conv, pooling, norm, reshape, merge, recurrent, generative, loss,
-    block,
+    block, module, transformer,
 )

@@ -46,7 +46,17 @@ register(
     _simple("ELU", nn.ELU, "Exponential linear unit.",
             (Param("alpha", "float", 1.0, "saturation value for x < 0", min=0),),
             lambda c: {"alpha": c["alpha"]}),
-    _simple("GELU", nn.GELU, "Gaussian error linear unit."),
+    _simple("GELU", nn.GELU, "Gaussian error linear unit.",
+            (Param("approximate", "choice", "none", "'tanh': the tanh approximation",
+                   choices=("none", "tanh")),),
+            lambda c: {"approximate": c["approximate"]}),
+    # Mobile and modern networks (MobileNetV3, EfficientNet, YOLO-style heads)
+    _simple("ReLU6", nn.ReLU6, "min(max(0, x), 6): ReLU capped at 6 (MobileNetV2)."),
+    _simple("SiLU", nn.SiLU, "x · sigmoid(x), also called swish (EfficientNet)."),
+    _simple("Hardswish", nn.Hardswish, "x · ReLU6(x + 3) / 6: cheap swish (MobileNetV3)."),
+    _simple("Hardsigmoid", nn.Hardsigmoid, "ReLU6(x + 3) / 6: cheap sigmoid (MobileNetV3 "
+            "squeeze-excitation)."),
+    _simple("Mish", nn.Mish, "x · tanh(softplus(x))."),
     _simple("Softmax", nn.Softmax, "Normalizes to probabilities along a dimension.",
             (_dim,), lambda c: {"dim": c["dim"]}),
     _simple("LogSoftmax", nn.LogSoftmax, "log(softmax(x)) along a dimension (pairs with NLL).",

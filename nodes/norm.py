@@ -3,9 +3,32 @@
 Feature counts (num_features, num_channels, normalized_shape) come from the incoming tensor.
 Dropout lives here too: like BatchNorm it behaves differently in training and evaluation.
 """
+import torch
 from torch import nn
 
 from nodes.base import NodeType, Param, ctor, register
+
+
+class StochasticDepth(nn.Module):
+    """Drops a whole residual branch per sample ("row") or per batch ("batch") with
+    probability ``p`` while training, rescaling what is kept; identity in evaluation
+    (EfficientNet, ConvNeXt, Swin). Same maths as ``torchvision.ops.StochasticDepth``, written
+    with torch alone so exported code needs nothing else."""
+
+    def __init__(self, p: float = 0.0, mode: str = "row"):
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = 1.0 - self.p
+        shape = [x.shape[0]] + [1] * (x.dim() - 1) if self.mode == "row" else [1] * x.dim()
+        noise = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(keep)
+        return x * noise.div_(keep) if keep > 0 else x * noise
+
+    def extra_repr(self):
+        return f"p={self.p}, mode={self.mode!r}"
 
 _eps = Param("eps", "float", 1e-5, "added to the variance for numerical stability", min=0)
 _affine = Param("affine", "bool", True, "learn a per-channel scale and shift")
@@ -86,6 +109,16 @@ register(
     _dropout(nn.Dropout, "Zeros random elements while training and rescales the rest by "
              "1/(1-p); identity in evaluation.", "(*) -> (*)",
              (({}, [(2, 10)]), ({"p": 0.2}, [(2, 3, 4, 4)]))),
+    NodeType(
+        id="norm.StochasticDepth", title="StochasticDepth", category="Regularization",
+        doc="Drops a residual branch per sample while training (drop path); identity in "
+            "evaluation.",
+        params=(_p, Param("mode", "choice", "row", "'row': per sample, 'batch': the whole "
+                          "batch at once", choices=("row", "batch"))),
+        build=lambda c: ctor(StochasticDepth, float(c["p"]), c["mode"]), summary=("p",),
+        shape_doc="(N, *) -> same", same_shape="channelwise",
+        test_cases=(({"p": 0.2}, [(4, 8, 3, 3)]), ({"p": 0.1, "mode": "batch"}, [(2, 5)])),
+    ),
     _dropout(nn.Dropout2d, "Zeros whole random channels while training; identity in evaluation.",
              "(N, C, H, W) -> same",
              (({}, [(2, 4, 5, 5)]), ({"p": 0.1}, [(2, 8, 3, 7)]))),

@@ -25,7 +25,9 @@ LAYERS = (
     ("studio.compile",),
     ("studio.train",),
     ("studio.export",),
+    ("studio.importer",),
     ("studio.inspect",),
+    ("studio.search",),
     ("studio.gui", "studio.cli"),
 )
 # Modules outside the packages of LAYERS, by exact name: (layer, the package they count as).

@@ -10,7 +10,8 @@ from templates_src.common import Net, describe, training
 @template("mlp")
 def mlp() -> Document:
     doc = Document(
-        variables={"input_size": 8, "hidden1": 128, "hidden2": 64, "num_classes": 10},
+        variables={"in_channels": 1, "input_size": 8, "hidden1": 128, "hidden2": 64,
+                   "num_classes": 10},
         presets={"small": {"input_size": 8, "hidden1": 128, "hidden2": 64},
                  "paper": {"input_size": 28, "hidden1": 300, "hidden2": 100}},
         meta={"title": "Multilayer perceptron",
@@ -20,9 +21,12 @@ def mlp() -> Document:
                              "is LeCun et al. 1998's 784-300-100-10 MNIST network.",
               "source": "Rumelhart, Hinton & Williams 1986; LeCun et al. 1998",
               "course": "feed-forward networks, backpropagation"},
-        training=training("classification", "digits", size="$input_size"))
+        # the dataset follows the Input's variables, so an image folder or MNIST files of
+        # another size or colour are resized/converted to what the network takes
+        training=training("classification", "digits", size="$input_size",
+                          channels="$in_channels"))
     b = GraphBuilder(doc)
-    x = b.add("io.Input", shape=[1, "$input_size", "$input_size"], field="image")
+    x = b.add("io.Input", shape=["$in_channels", "$input_size", "$input_size"], field="image")
     y = b.add("io.Target", shape=[], dtype="int64", field="label", name="label", id="label")
     h = b.add("reshape.Flatten", x)
     h = b.add("activation.ReLU", b.add("linear.Linear", h, out_features="$hidden1"))
@@ -36,7 +40,7 @@ def mlp() -> Document:
 @template("lenet5")
 def lenet5() -> Document:
     doc = Document(
-        variables={"input_size": 32, "c1_padding": 0, "num_classes": 10},
+        variables={"in_channels": 1, "input_size": 32, "c1_padding": 0, "num_classes": 10},
         presets={"small": {"input_size": 32, "c1_padding": 0},
                  "paper": {"input_size": 32, "c1_padding": 0},
                  "mnist28": {"input_size": 28, "c1_padding": 2}},
@@ -51,11 +55,12 @@ def lenet5() -> Document:
               "course": "convolutional networks"},
         # Tanh + average pooling learns more slowly than ReLU + max pooling on 1,258 training
         # digits: small shifts and rotations (LeCun's "distortions") lift it past 97 %.
-        training={**training("classification", "digits", epochs=15, size="$input_size"),
+        training={**training("classification", "digits", epochs=15, size="$input_size",
+                             channels="$in_channels"),
                   "augment": [{"name": "RandomAffine", "degrees": 10,
                                "translate": [0.1, 0.1]}]})
     b = GraphBuilder(doc)
-    x = b.add("io.Input", shape=[1, "$input_size", "$input_size"], field="image")
+    x = b.add("io.Input", shape=["$in_channels", "$input_size", "$input_size"], field="image")
     y = b.add("io.Target", shape=[], dtype="int64", field="label", name="label", id="label")
     h = b.add("conv.Conv2d", x, id="c1", out_channels=6, kernel_size=5, padding="$c1_padding")
     h = b.add("activation.Tanh", h)

@@ -1,22 +1,30 @@
 """The ``netstudio`` command: the studio's engine, headless.
 
-Each sub-command lives in its own module with ``add_parser(subparsers)``; errors a user can fix
+Each sub-command lives in its own module with ``add_parsers(subparsers)``; errors a user can fix
 are one line on stderr and exit status 2, never a traceback. A bug of ours is one line too (exit
 status 1), naming the file that holds its traceback for a report; ``NETSTUDIO_DEBUG=1`` shows it.
+
+Start-up: ``--help`` and usage errors answer without importing torch (seconds). Every module named
+in ``COMMAND_MODULES`` is imported to build the parser, so its top level imports only the standard
+library and ``studio.cli`` helpers (``common``, ``errors``); torch, ``studio.core`` and the rest are
+imported inside the function that runs the command. A new command: a module with
+``add_parsers(sub)`` and its path added to the list; ``tests/cli/test_cli_lazy.py`` checks it.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import tempfile
 import time
 import traceback
 
-from studio.cli import documents, export, inspect, train
 from studio.cli.errors import UserError  # also importable from here, as before
 
-COMMAND_MODULES = [documents, export, train, inspect]
+COMMAND_MODULES = ["studio.cli.documents", "studio.cli.export", "studio.cli.train",
+                   "studio.cli.datasets", "studio.cli.inspect", "studio.cli.importing",
+                   "studio.cli.search"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="template or document to show in the studio window")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
-        module.add_parsers(sub)
+        importlib.import_module(module).add_parsers(sub)
     return parser
 
 

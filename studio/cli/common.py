@@ -1,9 +1,10 @@
 """Arguments shared by every command that takes a document: NAME_OR_FILE, --preset, --var."""
 from __future__ import annotations
 
-from studio.core.document import Document
-from studio.core.templates import open_document
-from studio.core.variables import apply_preset, parse_overrides
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: parsers are built without torch (see studio.cli)
+    from studio.core.document import Document
 
 
 def add_document_args(parser, network: bool = True) -> None:
@@ -19,6 +20,8 @@ def add_document_args(parser, network: bool = True) -> None:
 
 def load_configured(args) -> tuple[Document, list, str]:
     """The document named on the command line with its preset and --var values applied."""
+    from studio.core.templates import open_document
+    from studio.core.variables import apply_preset, parse_overrides
     doc, diags, where = open_document(args.source)
     return apply_preset(doc, args.preset, parse_overrides(args.var)), diags, where
 

@@ -19,9 +19,13 @@ def add_parsers(sub) -> None:
     p.add_argument("--onnx", metavar="FILE", help="write an ONNX model")
     p.add_argument("--pt2", metavar="FILE", help="write a torch.export program (.pt2)")
     p.add_argument("--bundle", metavar="DIR", help="write model.py, weights.safetensors, the "
-                   "document and a README into DIR")
-    p.add_argument("--weights", metavar="FILE", help="trained weights (.safetensors) to export "
-                   "(default: freshly initialized)")
+                   "document, a README, bundle.json (preprocessing, class names) and "
+                   "predict.py (an image or CSV rows -> class) into DIR")
+    p.add_argument("--weights", metavar="FILE|RUN", help="trained weights to export: a "
+                   ".safetensors file or a training run folder (default: freshly initialized; "
+                   "NAME_OR_FILE may be a run folder too, which exports it as trained)")
+    p.add_argument("--checkpoint", choices=("best", "last"), default="best",
+                   help="which checkpoint of a run folder (default: best, else last)")
     p.add_argument("--opset", type=int, help="ONNX opset version (default: the exporter's)")
     p.add_argument("--dynamic-batch", action="store_true",
                    help="leave the batch dimension free (checked at batch 1 and 7)")
@@ -31,13 +35,24 @@ def add_parsers(sub) -> None:
     p.set_defaults(run=run_export)
 
 
+def _run_as_source(args) -> None:
+    """A run folder named as the document: its snapshot (the document as trained, preset and
+    --var applied) with its weights, unless --weights says otherwise."""
+    from pathlib import Path
+    run = Path(args.source)
+    if run.is_dir() and (run / "config.json").is_file():
+        args.source = str(run / "document.nnet.json")
+        args.weights = args.weights or str(run)
+
+
 def run_export(args) -> int:
     from studio.export.errors import ExportError
     from studio.export.job import ExportRequest, run_export as export
+    _run_as_source(args)
     request = ExportRequest(
         onnx=args.onnx, pt2=args.pt2, bundle=args.bundle, network=args.network,
         weights=args.weights, opset=args.opset, dynamic_batch=args.dynamic_batch,
-        exporter=args.exporter, seed=args.seed)
+        exporter=args.exporter, seed=args.seed, checkpoint=args.checkpoint)
     try:
         doc, load_diagnostics, where = load_configured(args)
         export(doc, where, request, print, load_diagnostics)

@@ -124,7 +124,7 @@ Listener = Callable[[str, dict], None]
 # instead of leaving a view silently out of date.
 EVENTS = ("node_added", "node_removed", "node_renamed", "nodes_moved", "params_changed",
           "edge_added", "edge_removed", "block_added", "block_removed", "variable_changed",
-          "training_changed")
+          "training_changed", "search_changed")
 # Not emitted by a document: what the GUI session sends its views after it opens another one,
 # so a view reacts to "a different document" through the same channel as to an edit.
 DOCUMENT_REPLACED = "document_replaced"
@@ -138,6 +138,7 @@ class Document:
     presets: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    search: dict = field(default_factory=dict)  # what `netstudio search` varies
     _listeners: list = field(default_factory=list, repr=False, compare=False)
 
     # ---- events -------------------------------------------------------------------------
@@ -173,6 +174,8 @@ class Document:
             "networks": {name: g.to_json() for name, g in self.networks.items()},
             "blocks": {name: b.to_json() for name, b in self.blocks.items()},
             "training": json_copy(self.training),
+            # written only when there is one, so documents without a search keep their text
+            **({"search": json_copy(self.search)} if self.search else {}),
         }
 
     def copy(self) -> "Document":
@@ -184,7 +187,8 @@ class Document:
             blocks={name: BlockDef(b.graph.copy(), json_copy(b.params), b.doc)
                     for name, b in self.blocks.items()},
             variables=json_copy(self.variables), presets=json_copy(self.presets),
-            training=json_copy(self.training), meta=json_copy(self.meta))
+            training=json_copy(self.training), meta=json_copy(self.meta),
+            search=json_copy(self.search))
 
 
 def stem_for(type_id: str) -> str:

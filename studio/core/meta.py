@@ -4,10 +4,22 @@ This is the single primitive behind shape inference; nothing here is a hand-writ
 It is also where sizes are bounded: a document is untrusted, and ``out_channels = 10**12`` must
 become a diagnostic ("4 TB of weights (budget 2 GB)") here, on meta tensors, before the compiler
 or a CPU fallback tries to allocate it.
+
+Cold start: torch's meta kernels for elementwise ops (add, relu, the bias of a linear layer) are
+Python references whose first call imports torch._dynamo and sympy, seconds of a process's start
+for 45 ms of work afterwards. Until that import has happened, a small node (see :func:`_cheap`)
+runs for real on the CPU instead: built on meta (sizes checked first), moved to uninitialized
+CPU memory (no initialization, no random numbers drawn) and run on zeros. That is still the
+node's own forward, so as exact as meta; any failure on that path falls back to meta, whose
+answer and messages are authoritative. A real run costs more than a warm meta run on big graphs,
+so the CPU path stops once it has spent ``CPU_PATH_SECONDS`` in this process (about what the
+import costs: rent until the rent would have bought it) or once anything imported dynamo.
 """
 from __future__ import annotations
 
 import math
+import sys
+import time
 import warnings
 
 import torch
@@ -22,6 +34,15 @@ PARAM_BUDGET_BYTES = 2 * 10**9
 TENSOR_BUDGET_BYTES = 4 * 10**9  # one activation at the inference batch of 2
 REAL_RUN_BUDGET_BYTES = 2**28  # real (CPU) tensors a shape check may allocate: stand-ins, fallbacks
 _STAND_IN_CHANNELS = 2**16  # above this a same-shape node is checked on meta tensors instead
+# A node runs on the CPU (see the module docstring) within these bounds: real work of a few ms,
+# and no parameter large enough to blow a small input up into a large output (padding, sizes)
+CPU_INPUT_ELEMENTS = 2**18
+CPU_WEIGHT_ELEMENTS = 2**22
+CPU_MULTIPLY_ADDS = 2**24  # weights x input positions: a layer's work, over-estimated
+CPU_PARAM_VALUE = 2**12
+CPU_OUTPUT_ELEMENTS = 2**25  # input elements x (a non-weight number)**3: 128 MB of float32 at most
+CPU_PATH_SECONDS = 1.0  # CPU time real runs may take in a process before meta takes over
+_cpu_path_spent = 0.0
 
 
 class BudgetError(Exception):
@@ -102,9 +123,12 @@ def _small_stand_in(inputs: list, rule: str | None) -> bool:
     return spec_bytes(stand_in(inputs[0], rule)) <= _STAND_IN_CHANNELS * 8
 
 
-def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[TensorSpec], int]:
+def infer_node(node_type: NodeType, params: dict, inputs: list,
+               cpu: bool | None = None) -> tuple[list[TensorSpec], int]:
     """Output specs and trainable parameter count of ``node_type`` built for ``inputs``;
-    :class:`BudgetError` when its weights, inputs or outputs pass the budgets above."""
+    :class:`BudgetError` when its weights, inputs or outputs pass the budgets above.
+    ``cpu``: None decides as the module docstring says; True runs every small node on the
+    CPU, False every node on meta (tests compare the two paths)."""
     for spec in inputs:
         check_tensor(spec, "the input")
     if _small_stand_in(inputs, node_type.same_shape):
@@ -128,12 +152,14 @@ def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[Te
         count = count_params(module)
         check_weights(count)
         module.eval()
+        outputs = _run_on_cpu(module, params, args) if _cpu_path(cpu) else None
         # torch's warnings about the values (a loss broadcasting a target of another size)
         # say nothing here, on empty meta tensors, that the shape diagnostics do not; shown,
         # they would break `netstudio summary`'s one-line error
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            outputs = outputs_of(module(*[example(s, "meta") for s in args]))
+            if outputs is None:
+                outputs = outputs_of(module(*[example(s, "meta") for s in args]))
     except (NotImplementedError, RuntimeError) as error:
         if "meta" not in str(error).lower() and isinstance(error, RuntimeError):
             raise  # a real shape error, not a missing meta kernel
@@ -143,6 +169,70 @@ def infer_node(node_type: NodeType, params: dict, inputs: list) -> tuple[list[Te
     for spec in outputs:
         check_tensor(spec, "the output")
     return outputs, count
+
+
+def _numbers(value):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _numbers(item)
+
+
+def _cheap(module: torch.nn.Module, params: dict, args: list) -> bool:
+    """Whether a real CPU run of ``module`` on ``args`` is a few ms (see the bounds above)."""
+    if any(abs(v) > CPU_PARAM_VALUE for v in _numbers(list(params.values()))):
+        return False
+    specs = [s for s in args if s is not None]
+    elements = sum(math.prod(s.shape) for s in specs)
+    tensors = [*module.parameters(), *module.buffers()]
+    weights = sum(t.numel() for t in tensors)
+    # positions a weight is applied at: every element but the channel / feature axis
+    positions = max((math.prod(s.shape) // max(s.shape[1], 1) if len(s.shape) > 1
+                     else 1 for s in specs), default=1)
+    # A number that sizes no weight (a padding, a stride, an upsampling factor or size) can
+    # grow the output beyond the input by up to its cube (three spatial axes): a hostile
+    # ``scale_factor=4000`` must not allocate terabytes here before meta would refuse it.
+    # Numbers that are a weight's dimension are bounded by the weights already.
+    weight_dims = {d for t in tensors for d in t.shape}
+    growth = max((abs(v) for v in _numbers(list(params.values())) if v not in weight_dims),
+                 default=1)
+    return (elements <= CPU_INPUT_ELEMENTS and weights <= CPU_WEIGHT_ELEMENTS
+            and weights * positions <= CPU_MULTIPLY_ADDS
+            and elements * max(growth, 1) ** 3 <= CPU_OUTPUT_ELEMENTS)
+
+
+def _cpu_path(cpu: bool | None) -> bool:
+    if cpu is not None:
+        return cpu
+    return _cpu_path_spent < CPU_PATH_SECONDS and "torch._dynamo" not in sys.modules
+
+
+def _run_on_cpu(module: torch.nn.Module, params: dict, args: list) -> list | None:
+    """Output specs of a real CPU run of the meta-built ``module``, or None to run it on meta."""
+    global _cpu_path_spent
+    if not _cheap(module, params, args):
+        return None
+    started = time.process_time()
+    try:
+        return _outputs_on_cpu(module, args)
+    finally:
+        _cpu_path_spent += time.process_time() - started
+
+
+def _outputs_on_cpu(module: torch.nn.Module, args: list) -> list | None:
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # uninitialized weights: the values are never read, only the output shapes. This
+            # is Module.to_empty with torch.empty: its empty_like is a Python reference on meta
+            # tensors whose first call imports sympy (~1 s)
+            module = module._apply(lambda t: torch.empty(t.shape, dtype=t.dtype))
+            return outputs_of(module(*[example(s, "cpu") for s in args]))
+    except Exception:  # noqa: BLE001 - meta decides, and words the diagnostic
+        return None
 
 
 def _steps(node_type: NodeType, inputs: list) -> int | None:

@@ -19,7 +19,7 @@ from studio.core.document import FORMAT, BlockDef, Document, Edge, Graph, Node
 from studio.core.jsonsafe import read_json, unencodable
 from studio.core.migrations import upgrade
 
-SECTIONS = ("meta", "variables", "presets", "training")
+SECTIONS = ("meta", "variables", "presets", "training", "search")
 MAX_DOCUMENT_BYTES = 64 * 2**20  # the largest template is ~100 kB; a document holds no weights
 
 

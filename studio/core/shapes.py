@@ -77,8 +77,9 @@ def _key(*parts) -> str:
 class ShapeInference:
     """Infers shapes for the networks of documents, remembering every node result it computed."""
 
-    def __init__(self, max_entries: int = 50_000):
+    def __init__(self, max_entries: int = 50_000, cpu: bool | None = None):
         self.cache: dict[str, tuple] = {}
+        self.cpu = cpu  # real CPU runs of small nodes: None decides (see studio.core.meta)
         self.max_entries = max_entries
         self.runs = 0  # module builds actually executed (for tests and benchmarks)
         self._orders: dict[str, tuple] = {}  # scope -> (structure, order, diagnostics)
@@ -200,7 +201,7 @@ class ShapeInference:
         if t.role == BLOCK:
             return self._compute_block(doc, resolved, specs, variables)
         try:
-            outputs, count = infer_node(t, resolved, specs)
+            outputs, count = infer_node(t, resolved, specs, cpu=self.cpu)
             return outputs, None, count
         except BudgetError as e:
             return [], str(e), 0

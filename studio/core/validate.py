@@ -15,6 +15,7 @@ from studio.core.diagnostics import ERROR, WARNING, Diagnostic
 from studio.core.document import Document
 from studio.core.meta import BYTES_PER_PARAM, PARAM_BUDGET_BYTES, human_bytes
 from studio.core.ports import node_ports
+from studio.core.search_section import check_search
 from studio.core.shapes import NetworkShapes, ShapeInference
 from studio.core.variables import resolve_values, scope_for
 
@@ -152,4 +153,4 @@ def validate_document(doc: Document, variables: dict | None = None) -> list[Diag
     used = {b for s in doc.scopes() for b in block_targets(doc, s, variables)}
     diags += [Diagnostic(WARNING, f"block {b!r} is not used by any Block node", f"block:{b}")
               for b in doc.blocks if b not in used]
-    return diags
+    return diags + check_search(doc)

@@ -55,7 +55,18 @@ Inputs (batch first, any batch size):
 {inputs}
 
 Outputs, in order: {outputs}.
-{classes}"""
+{classes}{preprocessing}"""
+
+PREDICT = """
+## Preprocessing and prediction
+
+What the network was trained on (also in `bundle.json`, under `input`):
+
+{lines}
+
+`python predict.py IMAGE` (or `TABLE.csv`, or `--values 1,2,3`) prepares inputs this way and
+prints the class name and its probability.
+"""
 
 
 def _load_generated(source: str, class_name: str):
@@ -93,14 +104,16 @@ def _call(compiled: Compiled) -> str:
 
 
 def _readme(compiled: Compiled, doc, network: str, cls: str, source: str,
-            document: str, weights_note: str) -> str:
+            document: str, weights_note: str, pre=None) -> str:
     import studio
     inputs = "\n".join(
         f"- {_md_code(name)}: "
         f"{' x '.join(['N', *map(str, input_spec(compiled, name).shape[1:])])} "
         f"{input_spec(compiled, name).dtype}" for name in compiled.inputs)
-    class_names = doc.training.get("class_names") or doc.meta.get("class_names")
+    class_names = (pre.class_names if pre else None) or doc.training.get("class_names") \
+        or doc.meta.get("class_names")
     preset = doc.meta.get("preset")
+    lines = "\n".join(f"- {_md(line)}" for line in pre.describe()) if pre else ""
     return README.format(
         title=_md(doc.meta.get("title") or doc.meta.get("name") or network),
         version=studio.__version__, source=_md_code(source), network=_md_code(network),
@@ -108,12 +121,34 @@ def _readme(compiled: Compiled, doc, network: str, cls: str, source: str,
         weights=_md(weights_note), document=_md_code(document), call=_call(compiled),
         inputs=inputs, outputs=", ".join(map(_md_code, compiled.outputs)),
         classes=f"\nClass names: {', '.join(map(_md, class_names))}.\n"
-        if isinstance(class_names, (list, tuple)) and class_names else "")
+        if isinstance(class_names, (list, tuple)) and class_names else "",
+        preprocessing=PREDICT.format(lines=lines) if pre else "")
+
+
+def _record(doc, network: str, cls: str, pre) -> str:
+    """``bundle.json``: what predict.py (and any other consumer) reads as data."""
+    import json
+
+    import studio
+    from studio.core.document import SCHEMA_VERSION
+    record = {"model_class": cls, "network": network,
+              "document": {"name": str(doc.meta.get("name") or network),
+                           "title": str(doc.meta.get("title") or ""),
+                           "version": str(doc.meta.get("version") or SCHEMA_VERSION)},
+              "netstudio_version": studio.__version__, "input": pre.to_json(),
+              "class_names": pre.class_names or []}
+    return json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+
+
+def _predict_source() -> str:
+    return (Path(__file__).parent / "predict_script.py").read_text(encoding="utf-8")
 
 
 def build_bundle(compiled: Compiled, doc, network: str, source: str,
-                 weights_note: str, dynamic_batch: bool = True) -> tuple[dict, list[Parity]]:
-    """The bundle's files as {name: bytes or str}, after checking the generated code."""
+                 weights_note: str, dynamic_batch: bool = True,
+                 preprocessing=None) -> tuple[dict, list[Parity]]:
+    """The bundle's files as {name: bytes or str}, after checking the generated code; with
+    ``preprocessing`` also ``bundle.json`` and ``predict.py``, which prepares inputs that way."""
     from studio.core.serialize import dumps
     cls, code = codegen.document_code(compiled, doc, network, source)
     weights = weights_bytes(compiled.module)
@@ -131,7 +166,11 @@ def build_bundle(compiled: Compiled, doc, network: str, source: str,
     # the document's name is a stranger's text: it names a file only once made safe
     document = safe_filename(doc.meta.get("name") or network, network) + ".nnet.json"
     files = {"model.py": code, "weights.safetensors": weights, document: dumps(doc),
-             "README.md": _readme(compiled, doc, network, cls, source, document, weights_note)}
+             "README.md": _readme(compiled, doc, network, cls, source, document, weights_note,
+                                  preprocessing)}
+    if preprocessing is not None:
+        files["bundle.json"] = _record(doc, network, cls, preprocessing)
+        files["predict.py"] = _predict_source()
     return files, parity
 
 

@@ -25,6 +25,7 @@ class ExportRequest:
     dynamic_batch: bool = False
     exporter: str = "auto"
     seed: int = 0
+    checkpoint: str = "best"  # which checkpoint of a run folder given as weights
 
 
 def check_targets(request: ExportRequest) -> None:
@@ -43,20 +44,29 @@ def check_targets(request: ExportRequest) -> None:
 
 
 def compile_for_export(doc, request: ExportRequest, load_diagnostics=(), warn=None):
-    """(network name, compiled inference module in eval mode with the requested weights);
-    conversions of the weights (float64 to the network's precision) are said through ``warn``."""
+    """(network name, compiled inference module in eval mode with the requested weights,
+    where the weights came from or None); conversions of the weights (float64 to the
+    network's precision) are said through ``warn``."""
     from studio.compile.fx import CompileError, compile_network
     from studio.core.diagnostics import errors
     from studio.export.inputs import pick_network
+    from studio.export.run_source import resolve_weights
     from studio.export.weights import load_weights
     if errors(load_diagnostics):
         raise CompileError(errors(load_diagnostics))
     network = pick_network(doc, request.network)
     compiled = compile_network(doc, network, doc.variables, seed=request.seed)
-    if request.weights:
-        load_weights(compiled.module, request.weights, network, warn=warn)
+    source = resolve_weights(request.weights, request.checkpoint) if request.weights else None
+    if source:
+        try:
+            load_weights(compiled.module, source.file, network, warn=warn)
+        except ExportError as e:
+            hint = (f" (the run trained {source.run / 'document.nnet.json'}: export that "
+                    "document, or give the same --preset/--var as the training)"
+                    if source.run else "")
+            raise ExportError(f"{e}{hint}") from None
     compiled.module.eval()
-    return network, compiled
+    return network, compiled, source
 
 
 def run_export(doc, where: str, request: ExportRequest, report: Callable[[str], None] = print,
@@ -66,13 +76,14 @@ def run_export(doc, where: str, request: ExportRequest, report: Callable[[str], 
     if not (request.onnx or request.pt2 or request.bundle):
         raise ExportError("nothing to export: give --onnx FILE, --pt2 FILE and/or --bundle DIR")
     check_targets(request)
-    network, compiled = compile_for_export(doc, request, load_diagnostics,
-                                           warn=lambda text: report(f"note: {text}"))
-    weights = request.weights or f"freshly initialized, seed {request.seed}"
+    network, compiled, source = compile_for_export(doc, request, load_diagnostics,
+                                                   warn=lambda text: report(f"note: {text}"))
+    weights = source.label() if source else f"freshly initialized, seed {request.seed}"
     report(f"exporting network {network!r} of {where} ({weights})")
+    pre = _preprocessing(doc, compiled, source, report)
     writes = []  # (path, writer, size note) run only once everything passed
     if request.onnx:
-        data = _onnx(request, doc, network, compiled, report)
+        data = _onnx(request, doc, network, compiled, report, pre)
         writes.append((request.onnx, lambda: atomic_write(Path(request.onnx), data),
                        _size(len(data))))
     if request.pt2:
@@ -86,7 +97,8 @@ def run_export(doc, where: str, request: ExportRequest, report: Callable[[str], 
         from studio.compile.codegen import CodegenError
         from studio.export.bundle import build_bundle, write_folder
         try:
-            files, parity = build_bundle(compiled, doc, network, where, weights)
+            files, parity = build_bundle(compiled, doc, network, where, weights,
+                                         preprocessing=pre)
         except CodegenError as e:
             raise ExportError(f"--bundle {request.bundle}: {e}") from None
         for p in parity:
@@ -99,11 +111,27 @@ def run_export(doc, where: str, request: ExportRequest, report: Callable[[str], 
     return [path for path, _, _ in writes]
 
 
-def _onnx(request: ExportRequest, doc, network: str, compiled, report) -> bytes:
+def _preprocessing(doc, compiled, source, report):
+    """The input's preprocessing (from the run's config when the weights came from a run);
+    said in one line, with what could not be found out as notes. The dataset is opened for
+    its class names only for trained weights: a fresh network predicts no class anyway, and
+    building a generated dataset costs seconds per export."""
+    from studio.export.run_source import preprocessing
+    pre = preprocessing(doc, compiled, source.config if source else None,
+                        load_data=source is not None)
+    if pre is not None:
+        report("preprocessing: " + "; ".join(pre.describe(notes=False)))
+        for note in pre.notes:
+            report(f"note: {note}")
+    return pre
+
+
+def _onnx(request: ExportRequest, doc, network: str, compiled, report, pre=None) -> bytes:
     from studio.export.onnx_export import export_onnx
     from studio.export.parity import check_model, onnx_parity
     result = export_onnx(compiled, doc, network, opset=request.opset,
-                         dynamic_batch=request.dynamic_batch, exporter=request.exporter)
+                         dynamic_batch=request.dynamic_batch, exporter=request.exporter,
+                         preprocessing=pre)
     for note in result.notes:
         report(f"note: {note}")
     report(f"ONNX: {result.exporter} exporter, opset {result.opset}, inputs "

@@ -84,8 +84,10 @@ def _describe(compiled, doc, network, error, example, exporter) -> str:
 
 
 def export_onnx(compiled: Compiled, doc, network: str, *, opset: int | None = None,
-                dynamic_batch: bool = False, exporter: str = "auto") -> OnnxExport:
-    """Export ``compiled.module`` (weights as loaded) to an in-memory ONNX model."""
+                dynamic_batch: bool = False, exporter: str = "auto",
+                preprocessing=None) -> OnnxExport:
+    """Export ``compiled.module`` (weights as loaded) to an in-memory ONNX model; its metadata
+    carries ``preprocessing`` (a :class:`studio.train.data.preprocess.Preprocessing`)."""
     if exporter not in EXPORTERS:
         raise ExportError(f"exporter: expected one of {', '.join(EXPORTERS)}, got {exporter!r}")
     module = compiled.module.eval()
@@ -108,16 +110,18 @@ def export_onnx(compiled: Compiled, doc, network: str, *, opset: int | None = No
             continue
         if failures:
             notes.append(f"{failures[-1]}; used the {_TITLE[name]} exporter instead")
-        add_metadata(model, doc, network, name)
+        add_metadata(model, doc, network, name, preprocessing)
         return OnnxExport(model, name, notes)
     raise ExportError("; ".join(failures))
 
 
-def metadata(doc, network: str, exporter: str) -> dict[str, str]:
-    """What a consumer of the file needs to know: which document, its version, the classes."""
+def metadata(doc, network: str, exporter: str, preprocessing=None) -> dict[str, str]:
+    """What a consumer of the file needs to know: which document, its version, the classes
+    and how to prepare an input (``netstudio.preprocessing.*`` keys)."""
     from studio.core.document import SCHEMA_VERSION
     meta = doc.meta
-    class_names = doc.training.get("class_names") or meta.get("class_names")
+    class_names = (preprocessing.class_names if preprocessing else None) \
+        or doc.training.get("class_names") or meta.get("class_names")
     out = {
         "name": str(meta.get("name") or network),
         "title": str(meta.get("title", "")),
@@ -131,12 +135,14 @@ def metadata(doc, network: str, exporter: str) -> dict[str, str]:
     }
     if class_names:
         out["class_names"] = json.dumps(list(class_names), ensure_ascii=False)
+    if preprocessing is not None:
+        out.update(preprocessing.metadata())
     return {k: v for k, v in out.items() if v}
 
 
-def add_metadata(model, doc, network: str, exporter: str) -> None:
+def add_metadata(model, doc, network: str, exporter: str, preprocessing=None) -> None:
     """Write :func:`metadata` into ``model.metadata_props`` (replacing keys already there)."""
-    props = metadata(doc, network, exporter)
+    props = metadata(doc, network, exporter, preprocessing)
     kept = [(p.key, p.value) for p in model.metadata_props if p.key not in props]
     del model.metadata_props[:]
     for key, value in [*kept, *props.items()]:

@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app()
     splash = show_splash(app)
     window = build_window(argv[0] if argv else None)
-    window.show()
+    from studio.gui.window_geometry import remember_geometry, show_main_window
+    show_main_window(window)  # maximized on a first start, else as the user left it
+    app.aboutToQuit.connect(lambda: remember_geometry(window))
     splash.close()
     from PySide6.QtCore import QTimer
 

@@ -85,6 +85,10 @@ class FileActions:
             if path:
                 self.open_path(path)
 
+    def import_model(self):
+        from studio.gui.import_dialog import open_import_dialog  # torch only when it runs
+        return open_import_dialog(self)
+
     def open_path(self, path: str) -> bool:
         """Open ``path``; on failure explain why and keep the current document."""
         try:

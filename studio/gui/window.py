@@ -12,7 +12,10 @@ from studio.gui.editor.code_panel import CodePanel
 from studio.gui.editor.edit_actions import EditActions
 from studio.gui.file_actions import FileActions
 from studio.gui.editor.inspector import Inspector
+from studio.gui.editor.canvas_hint import CanvasHint
 from studio.gui.editor.minimap import Minimap
+from studio.gui.editor.network_tabs import NetworkTabs
+from studio.gui.editor.problems_status import ProblemsStatus, collapse_bottom_docks
 from studio.gui.editor.palette import Palette
 from studio.gui.editor.panels import ProblemsList, SummaryTable
 from studio.gui.editor.quickadd import QuickAdd
@@ -48,6 +51,8 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         bar.setLayout(self.crumbs)
         self.crumbs.setContentsMargins(6, 2, 6, 2)
         column.addWidget(bar)
+        self.network_tabs = NetworkTabs(self.session)  # shown for multi-network documents
+        column.addWidget(self.network_tabs)
         column.addWidget(self.view, 1)
         self.setCentralWidget(centre)
         self.palette = Palette()
@@ -70,7 +75,16 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self._build_training()
         from studio.gui.lab.lab import install_lab  # the Lab dock and View > Node previews
         install_lab(self)
+        from studio.gui.data.data_tab import install_data_tab  # the Data dock by the Dashboard
+        install_data_tab(self)
+        from studio.gui.search.search_tab import install_search_tab  # the Search dock
+        install_search_tab(self)
+        from studio.gui.editor.freeze_actions import install_freeze  # canvas context menu
+        install_freeze(self)
         self._connect()
+        self.problems_status = ProblemsStatus(self)  # the Problems dock folds into a count
+        collapse_bottom_docks(self)
+        self.canvas_hint = CanvasHint(self.view, self.session)  # how to start, that F5 trains
         self.autosave = files.Autosave(self.session, parent=self)
         self.statusBar().showMessage("Ready")
         self.resize(1500, 900)
@@ -100,6 +114,7 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self._action(m, "&New from template…", self.new_from_template, QKeySequence.New)
         self._action(m, "&Open…", self.open_file, QKeySequence.Open)
         self.recent_menu = m.addMenu("Open &recent")
+        self._action(m, "&Import model…", self.import_model, "Ctrl+I")
         self._action(m, "&Save", self.save, QKeySequence.Save)
         self._action(m, "Save &as…", self.save_as, "Ctrl+Shift+S")
         m.addSeparator()
@@ -127,7 +142,7 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self._action(m, "Zoom &in", lambda: self.view.zoom_by(1.25), QKeySequence.ZoomIn)
         self._action(m, "Zoom &out", lambda: self.view.zoom_by(0.8), QKeySequence.ZoomOut)
         self.minimap_action = self._action(
-            m, "&Minimap", lambda: self.minimap.setVisible(self.minimap_action.isChecked()), "M")
+            m, "&Minimap", lambda: self.minimap.set_wanted(self.minimap_action.isChecked()), "M")
         self.minimap_action.setCheckable(True)
         self.minimap_action.setChecked(True)
         m.addSeparator()
@@ -200,8 +215,9 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
 
     def set_theme(self, name: str) -> None:
         from PySide6.QtWidgets import QApplication
-        from studio.gui.theme import apply_theme
+        from studio.gui.theme import apply_theme, theme_plots
         apply_theme(QApplication.instance(), name)
+        theme_plots(self, name)  # plots made before the switch
         files.settings().setValue("theme", name)
         for item in self.scene.items():
             item.update()
@@ -227,6 +243,8 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self.autosave.close()  # removes this window's recovery file, and only its own
         self.training.shutdown()
         self.lab.shutdown()
+        self.data_tab.shutdown()
+        self.search_tab.close_job()
         self.session.close()  # the session's own subscription; views follow it through Qt
         # the window object may outlive its close (whoever holds it): let the canvas items go now
         self.scene.clear_items()

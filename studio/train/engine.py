@@ -8,8 +8,6 @@ resumed run reproduces the uninterrupted one exactly.
 """
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +17,12 @@ import torch
 
 from studio.compile.flatten import flat_module
 from studio.compile.fx import compile_network
-from studio.train import runs
-from studio.train.config import resolve_config
-from studio.train.data import load_dataset
+from studio.train import init_weights, runs, stops
+from studio.train.config import check_counts, resolve_config
+from studio.train.data import DataError, load_dataset
+from studio.train.data.binding import Mismatch
+from studio.train.data.fitting import fit_to_data, fix_for
+from studio.train.data.registry import spec_of
 from studio.train.data.augment import Augmented, build_transforms
 from studio.train.data.batches import Batches
 from studio.train.devices import Distributed, Precision, pick_device
@@ -43,34 +44,16 @@ class RunResult:
     step: int
     metrics: dict
     error: str | None = None
+    reason: str = ""  # why the run ended, one line: "early stopping: val.loss ..."
 
 
 def _as_float(value) -> float:
     return float(value.detach()) if torch.is_tensor(value) else float(value)
 
 
-# whole-number settings and their least values; the optional ones may also be None (0 there
-# means "no limit" too)
-_COUNTS = {"epochs": 1, "batch_size": 1, "log_every": 1, "workers": 0, "seed": 0,
-           "max_steps": 0, "limit": 0}
-_OPTIONAL = ("max_steps", "limit")
-
-
-def _check_counts(config: dict) -> None:
-    """A zero batch size or a negative epoch count is a clear error before anything is built
-    (it was a ZeroDivisionError or a "__len__() should return >= 0" deep in the loop)."""
-    for key, low in _COUNTS.items():
-        value = config.get(key)
-        if value is None and key in _OPTIONAL:
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ConfigError(f"training.{key}: expected a whole number >= {low}, "
-                              f"got {value!r:.60}")
-
-
 class Trainer(StepServices):
     def __init__(self, doc, overrides: dict | None = None, *, out: str | None = None,
-                 resume: str | None = None, callback=None):
+                 resume: str | None = None, callback=None, fit_data: bool = False):
         self.resume_dir = None
         if resume:  # the run's own document and config, with this call's overrides on top
             from studio.core.serialize import load
@@ -78,17 +61,19 @@ class Trainer(StepServices):
             doc, _ = load(self.resume_dir / "document.nnet.json")
             saved.pop("max_steps", None)
             overrides = {**saved, **(overrides or {})}
-        self.doc = doc
+        self.doc, self.overrides, self.fit_data = doc, overrides, fit_data
         self.config = resolve_config(doc, overrides)
         self.callback, self.out = callback, out
         self.dist = Distributed.from_env(self.config["device"])
         self.step = self.epoch = self.batch_in_epoch = 0
         self.warnings: list[str] = []
+        self.notes: list[str] = []  # what was inferred: a label column, the fit to the data
+        self.ready = False
 
     # ----- set-up ---------------------------------------------------------------------------
     def setup(self) -> None:
         c = self.config
-        _check_counts(c)
+        check_counts(c)
         seed = int(c["seed"])
         torch.manual_seed(seed)
         if c["deterministic"]:
@@ -103,6 +88,9 @@ class Trainer(StepServices):
         names = c["networks"] or recipe_cls.network_names(self.doc)
         if isinstance(names, dict):  # {"generator": "g", ...}: role -> network (same names here)
             names = list(names.values())
+        self._load_data()
+        if self.fit_data:
+            self._fit(names[0])
         compiled = {n: compile_network(self.doc, n, self.doc.variables, training=True,
                                        seed=seed + i) for i, n in enumerate(names)}
         self._setup_data(compiled)
@@ -110,6 +98,8 @@ class Trainer(StepServices):
         for name, net in self.nets.items():
             freeze(net.compiled, c["freeze"] if len(self.nets) == 1 else
                    (c["freeze"] or {}).get(name, []) if isinstance(c["freeze"], dict) else [])
+        if c["init_weights"] and not self.resume_dir:  # a resume has its own checkpoint
+            self.notes.append(init_weights.apply(self.nets, c["init_weights"]))
         self.extra_modules: dict = {}
         self.recipe = recipe_cls(RecipeContext(self))
         self.optimizers = self.recipe.start()
@@ -121,13 +111,35 @@ class Trainer(StepServices):
         self.sync_free = self.device.type == "cpu"  # .item() per value costs no waiting here
         self.prober = Prober(self, c["snapshot"])
         self._setup_run()
+        self.ready = True
+
+    def _load_data(self) -> None:
+        c = self.config
+        self.data_spec = self.recipe_cls.dataset_spec(dict(c["dataset"]))
+        self.data = load_dataset(self.data_spec, int(c["seed"]), self.warnings) \
+            .limited(c["limit"])
+        self.notes += self.data.info.get("notes") or []
+
+    def _fit(self, network: str) -> None:
+        """``--fit-data``: the Input shapes and class count set from the data (document ops),
+        then the config resolved again, since it may read the variables that changed."""
+        fit = fit_to_data(self.doc, network, self.data)
+        for op in fit.ops:
+            op.apply(self.doc)
+        self.notes.append("fitted the network to the data: " + "; ".join(fit.changes)
+                          if fit.changes else "the network already fits the data")
+        self.config = resolve_config(self.doc, self.overrides)
 
     def _setup_data(self, compiled) -> None:
-        c = self.config
-        spec = self.recipe_cls.dataset_spec(dict(c["dataset"]))
+        c, spec = self.config, self.data_spec
         augment = c["augment"] or spec.get("augment") or []
-        self.data = load_dataset(spec, int(c["seed"]), self.warnings).limited(c["limit"])
-        self.bindings = self.recipe_cls.bindings(compiled, self.data, self.doc, self.warnings)
+        try:
+            self.bindings = self.recipe_cls.bindings(compiled, self.data, self.doc,
+                                                     self.warnings)
+        except Mismatch as e:
+            options = set(spec_of(spec.get("name")).options)
+            raise DataError(fix_for(e, self.doc, next(iter(compiled)), options, self.data)) \
+                from None
         train = self.data.train
         if augment:
             train = Augmented(train, build_transforms(augment, True), int(c["seed"]))
@@ -182,8 +194,11 @@ class Trainer(StepServices):
 
     # ----- the loop ----------------------------------------------------------------------------
     def run(self) -> RunResult:
-        self.setup()
+        if not self.ready:
+            self.setup()
         c = self.config
+        for note in self.notes:
+            self.events.emit("note", message=note)
         for w in self.warnings:
             self.events.emit("warning", message=w)
         self.events.emit("start", config=c, run=str(self.run_dir) if self.run_dir else None,
@@ -191,14 +206,17 @@ class Trainer(StepServices):
                          world_size=self.dist.world, resumed_at=self.step,
                          train_size=len(self.data.train), steps_per_epoch=len(self.batches))
         status, error = "finished", None
+        self.reason = f"{c['epochs']} epoch{'s' if c['epochs'] != 1 else ''} done"
         try:
             status = self._epochs()
         except KeyboardInterrupt:
             status = "interrupted"
+            self.reason = f"interrupted (Ctrl+C) at step {self.step}"
             if self.saved_step.get("last") != self.step:  # not just written at an epoch end
                 self._save("last", reraise=False)
         except NonFiniteError as e:
             status, error = "nonfinite", str(e)
+            self.reason = stops.nonfinite(e)
             if all(torch.isfinite(p).all() for m in self.modules().values()
                    for p in m.parameters()):
                 self._save("last")  # weights before the bad step are still good
@@ -209,10 +227,12 @@ class Trainer(StepServices):
             raise
         if status in ("finished", "stopped") and self.data.test is not None:
             self._test()
-        self.events.emit("end", status=status, step=self.step, epoch=self.epoch)
+        self.events.emit("end", status=status, step=self.step, epoch=self.epoch,
+                         reason=self.reason)
         self.events.close()
         self.dist.close()
-        return RunResult(self.run_dir, status, self.epoch, self.step, self.last_metrics, error)
+        return RunResult(self.run_dir, status, self.epoch, self.step, self.last_metrics, error,
+                         self.reason)
 
     def _epochs(self) -> str:
         c = self.config
@@ -259,11 +279,19 @@ class Trainer(StepServices):
                 if self.prober.every:
                     self.prober.maybe(self.step)
                 if max_steps and self.step >= max_steps:
-                    self._save("last")
-                    return "stopped"
+                    self.reason = f"reached the step limit (max_steps {max_steps})"
+                    if self.batch_in_epoch < n_batches:  # else the epoch ends as usual first
+                        self._save("last")
+                        self.events.emit("stopped", reason=self.reason, epoch=self.epoch,
+                                         step=self.step)
+                        return "stopped"
             train = {k: v / max(1, seen) for k, v in totals.items()}
             train["samples_per_s"] = seen * world / max(1e-9, time.perf_counter() - start)
             if self._end_epoch(train):
+                return "stopped"
+            if max_steps and self.step >= max_steps:
+                self.events.emit("stopped", reason=self.reason, epoch=self.epoch,
+                                 step=self.step)
                 return "stopped"
         return "finished"
 
@@ -328,7 +356,8 @@ class Trainer(StepServices):
         if stop and self.bad_epochs >= int(stop.get("patience", 5)):
             runs.load_checkpoint(self.run_dir or Path("."), "best", self.modules(),
                                  restore_rng=False) if self.run_dir else None
-            self.events.emit("stopped", reason="early stopping", epoch=self.epoch,
+            self.reason = stops.early_stopping(monitor, self.bad_epochs, self.best)
+            self.events.emit("stopped", reason=self.reason, epoch=self.epoch,
                              best=self.best, monitor=monitor[0] if monitor else None)
             return True
         return False
@@ -345,28 +374,11 @@ class Trainer(StepServices):
             info = {"epoch": self.epoch, "batch": self.batch_in_epoch, "step": self.step,
                     "schedule": self.schedule.state, "best": self.best,
                     "bad_epochs": self.bad_epochs}
-            with _interrupts_deferred() as interrupted:
+            with stops.interrupts_deferred() as interrupted:
                 runs.save_checkpoint(self.run_dir, tag, self.modules(), self.optimizers, info)
                 self.saved_step[tag] = self.step
             if interrupted and reraise:
                 raise KeyboardInterrupt
-
-
-@contextmanager
-def _interrupts_deferred():
-    """SIGINT recorded instead of raised inside the block (a checkpoint half-way through its
-    write would be dropped, and a second Ctrl+C printed a traceback). Only where Python's own
-    handler is installed: the studio's worker ignores SIGINT and keeps doing so."""
-    caught: list[int] = []
-    if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield caught
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield caught
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def train(doc, overrides: dict | None = None, **kwargs) -> RunResult:

@@ -53,14 +53,15 @@ def _lower_priority() -> None:
 
 
 def child_main(doc_json: str, overrides: dict, out: str | None, resume: str | None,
-               events, stop, pause, threads: int = 1) -> None:
-    """The child's entry point: train and stream events; report a crash as a ``crash`` event."""
+               events, stop, pause, threads: int | None = None) -> None:
+    """The child's entry point: train and stream events; report a crash as a ``crash`` event.
+    ``threads``: intra-op threads once set up; None asks the policy, which keeps a core for
+    the studio (:mod:`studio.train.threads_policy`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is for the GUI
-    _lower_priority()
     try:
         _redirect_output(Path(resume or out))
         import torch
-        torch.set_num_threads(max(1, int(threads)))  # leave a core to the GUI (PLATFORM-NOTES)
+        torch.set_num_threads(1)  # set-up next to a starting GUI (PLATFORM-NOTES)
         from studio.core.serialize import document_from_json
         from studio.train.engine import Trainer
         doc = None
@@ -76,8 +77,15 @@ def child_main(doc_json: str, overrides: dict, out: str | None, resume: str | No
             if stop.is_set():
                 raise StopRequested()
 
-        Trainer(doc, overrides, out=None if resume else out, resume=resume,
-                callback=callback).run()
+        from studio.train.threads_policy import apply_thread_policy
+        trainer = Trainer(doc, overrides, out=None if resume else out, resume=resume,
+                          callback=callback)
+        trainer.setup()
+        # lowered only now: set-up is what a Train press waits for (the studio idles meanwhile),
+        # and on a busy machine a niced set-up took seconds longer (issue 19)
+        _lower_priority()
+        apply_thread_policy(trainer, threads, reserve=1)
+        trainer.run()
     except BaseException as e:  # noqa: BLE001 - every failure must reach the dashboard
         text = traceback.format_exc()
         print(text, file=sys.stderr, flush=True)
@@ -93,7 +101,7 @@ class TrainingProcess:
     """The parent's handle on one training child: start, pause, stop, kill, drain events."""
 
     def __init__(self, doc_json: str, overrides: dict, run_dir: str, resume: bool = False,
-                 threads: int = 1):
+                 threads: int | None = None):
         self.ctx = mp.get_context("spawn")
         self.run_dir = Path(run_dir)
         self.queue = self.ctx.Queue()

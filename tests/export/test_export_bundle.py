@@ -58,7 +58,8 @@ def test_bundle_runs_with_only_torch_and_safetensors(make, trained, tmp_path, ca
 
     bundle = tmp_path / "bundle"
     assert sorted(p.name for p in bundle.iterdir()) == [
-        "README.md", "bundled-net.nnet.json", "model.py", "weights.safetensors"]
+        "README.md", "bundle.json", "bundled-net.nnet.json", "model.py", "predict.py",
+        "weights.safetensors"]
     cls = document_class_name(doc, "model")
     assert cls == "BundledNet"
     readme = (bundle / "README.md").read_text()

@@ -101,7 +101,7 @@ def test_rename(small):
         small.inspector.name_field.setText("features")
         small.inspector.name_field.editingFinished.emit()
     _check_undo_redo(small, edit)
-    assert small.scene.nodes["conv1"].title == "features"
+    assert small.scene.nodes["conv1"].title == "features · Conv2d"  # name, then type (issue 17)
 
 
 def test_set_variable_from_the_panel(window):

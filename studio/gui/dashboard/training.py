@@ -36,7 +36,7 @@ class TrainingController(QObject):
         self.runs_root: Path | None = None
         self.overrides: dict = {}  # added to every run (tests: limit, max_steps)
         self.stale = False
-        self.threads = 1
+        self.threads: int | None = None  # None: studio.train.threads_policy decides
         self.timer = QTimer(self, interval=TICK_MS)
         self.timer.timeout.connect(self._tick)
         session.document_event.connect(self._document_changed)
@@ -75,6 +75,9 @@ class TrainingController(QObject):
         from studio.train.runs import fresh_run_path  # torch: only once a run starts
         folder = fresh_run_path(self.root(), name)
         merged = {**dashboard_overrides(doc), **self.overrides, **(overrides or {})}
+        if self.session.path:  # the child does not know the folder init_weights is relative to
+            from studio.train.init_weights import absolute_override
+            merged = {**absolute_override(doc.training, Path(self.session.path).parent), **merged}
         run = RunData(folder.name, folder)
         run.input_shape = input_shape(doc)
         run.watched = watched_nodes(doc)

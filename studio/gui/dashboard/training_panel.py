@@ -144,7 +144,7 @@ class TrainingPanel(QWidget):
         browse.setToolTip("your own data: an image folder (one sub-folder per class), a .csv or "
                           "a .npz file")
         browse.setFixedWidth(28)
-        browse.clicked.connect(lambda: self.browse_dataset())
+        browse.clicked.connect(lambda: self.open_data_wizard())
         row.addWidget(self.dataset_box, 1)
         row.addWidget(browse)
         return holder
@@ -187,6 +187,14 @@ class TrainingPanel(QWidget):
                                     if k in ("size", "channels", "range", "split")}}
         return self.session.apply(SetTraining(self.session.scope, {"dataset": new}),
                                   "Set training dataset")
+
+    @guarded
+    def open_data_wizard(self):
+        """Your own data step by step: choose, see what the network receives, fit it to it."""
+        from studio.gui.data.dataset_wizard import DatasetWizard
+        self.data_wizard = DatasetWizard(self.session, self)
+        self.data_wizard.open()
+        return self.data_wizard
 
     @guarded
     def browse_dataset(self, path: str | None = None) -> bool:

@@ -8,6 +8,7 @@ from PySide6.QtGui import QGuiApplication
 from nodes import BLOCK, role_of
 from studio.core.grouping import group, ungroup
 from studio.core.layout import layered_positions
+from studio.gui.editor.layout_fit import measured_sizes
 from studio.core.ops import MoveNodes, OpError
 from studio.core import edits
 
@@ -80,11 +81,13 @@ class EditActions:
     def auto_layout(self) -> None:
         """Lay out the selection (or the whole graph) left to right as one undo step."""
         selected = set(self.scene.selected_ids())
-        positions = layered_positions(self.session.graph, selected if len(selected) > 1 else None)
+        positions = layered_positions(self.session.graph, selected if len(selected) > 1 else None,
+                                      sizes=measured_sizes(self.scene),
+                                      max_width=self.view.readable_width())
         if positions:
             self.session.apply(MoveNodes(self.session.scope, positions), "Auto-layout")
             if not selected:
-                self.view.frame(False)
+                self.view.frame_start()
 
     def open_block(self, node_id: str) -> None:
         if not self.session.open_block(node_id):

@@ -3,11 +3,14 @@ form generated from its type's param schema. Each change is one SetParams undo s
 successive changes of one param, such as dragging a spin box, merge into one)."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 import nodes
 from studio.core.document import DOCUMENT_REPLACED
+from studio.core.node_text import block_outline, node_title
 from studio.core.ops import RenameNode, SetParams
 from studio.core.ports import node_ports
 from studio.gui.editor.param_widgets import ParamEditor
@@ -59,11 +62,13 @@ class Inspector(QScrollArea):
             self.setWidget(page)
             return
         self.node_id = node_id
-        colour = category_colour(t.category).name()
-        layout.addWidget(QLabel(f"<b style='font-size:13pt'>{t.title}</b> "
-                                f"<span style='color:{colour}'>{t.category}</span><br>"
-                                f"<tt>{t.id}</tt>", textFormat=Qt.RichText))
-        doc_line = QLabel(t.doc + (f"<br><tt>{t.shape_doc}</tt>" if t.shape_doc else ""),
+        layout.addWidget(self._header(node, t))
+        if t.role == nodes.BLOCK:  # its ports are the definition's: say what is inside instead
+            outline = block_outline(doc, node.params.get("block"))
+            contract = f"inside: {html.escape(outline)}" if outline else ""
+        else:
+            contract = html.escape(t.shape_doc or "")
+        doc_line = QLabel(html.escape(t.doc) + (f"<br><tt>{contract}</tt>" if contract else ""),
                           wordWrap=True, textFormat=Qt.RichText)
         layout.addWidget(doc_line)
         self.shapes_label = QLabel(wordWrap=True, textFormat=Qt.RichText)
@@ -87,6 +92,15 @@ class Inspector(QScrollArea):
         layout.addStretch()
         self.setWidget(page)
         self._refresh_shapes()
+
+    @staticmethod
+    def _header(node, t) -> QLabel:
+        """"mu · Linear" as on the canvas, the category in its colour, the type id small."""
+        colour = category_colour(t.category).name()
+        title = html.escape(node_title(node.name or node.id, t.title))
+        return QLabel(f"<b style='font-size:13pt'>{title}</b>&nbsp; "
+                      f"<span style='color:{colour}'>{html.escape(t.category)}</span><br>"
+                      f"<tt style='font-size:8pt'>{t.id}</tt>", textFormat=Qt.RichText)
 
     def _refresh_shapes(self) -> None:
         if self.node_id is None:

@@ -1,5 +1,8 @@
 """An overview of the whole graph in a corner of the canvas; click or drag in it to move there.
 
+It is shown only while the graph does not fit the view (when everything is on screen an
+overview only covers part of it), and only if the user wants it (View > Minimap).
+
 The scene is rendered into a cached pixmap only when it changes (throttled), so scrolling and
 zooming the main view only repaint a small widget with the pixmap and the visible rectangle.
 """
@@ -10,6 +13,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from studio.gui.guard import guarded
+from studio.gui.theme import colours
 
 SIZE = (220, 140)
 MARGIN = 12
@@ -25,6 +29,9 @@ class Minimap(QWidget):
         self._pixmap = QPixmap()
         self._world = QRectF()  # the scene rectangle the pixmap shows
         self._shown = QRectF()  # the view's visible scene rectangle at the last paint
+        self._nodes = QRectF()  # the nodes' bounds at the last render
+        self._checked = QRectF()  # the visible rectangle the last fit check saw
+        self.wanted = True  # View > Minimap
         self._render_timer = QTimer(self, singleShot=True, interval=250)
         self._render_timer.timeout.connect(self._render)
         view.scene().changed.connect(self._scene_changed)
@@ -32,6 +39,20 @@ class Minimap(QWidget):
         view.verticalScrollBar().valueChanged.connect(self.update)
         view.viewport().installEventFilter(self)
         self._place()
+
+    def set_wanted(self, wanted: bool) -> None:
+        self.wanted = wanted
+        self.update_visibility()
+
+    def graph_fits(self) -> bool:
+        """Every node is inside the view (an empty graph fits too)."""
+        return self._nodes.isEmpty() or self.visible_scene_rect().contains(self._nodes)
+
+    def update_visibility(self) -> None:
+        self._checked = self.visible_scene_rect()
+        show = self.wanted and not self.graph_fits()
+        if show != self.isVisible():
+            self.setVisible(show)
 
     def _scene_changed(self, _regions) -> None:
         if self._pixmap.isNull():
@@ -52,12 +73,16 @@ class Minimap(QWidget):
     def _on_view_event(self, event) -> None:
         if event.type() == event.Type.Resize:
             self._place()
-        elif event.type() == event.Type.Paint and self.visible_scene_rect() != self._shown:
+        elif event.type() == event.Type.Paint:
             # A zoom repaints the viewport but moves no scroll bar. Only a changed view asks
             # for a repaint: this widget is translucent, so each of its repaints repaints the
             # viewport beneath it, and an unconditional update() here looped forever (a whole
             # core busy in an idle studio).
-            self.update()
+            visible = self.visible_scene_rect()
+            if visible != self._checked:
+                self.update_visibility()
+            if visible != self._shown and self.isVisible():
+                self.update()
 
     def _to_map(self, point: QPointF) -> QPointF:
         scale = self._scale()
@@ -84,12 +109,15 @@ class Minimap(QWidget):
     def _render(self) -> None:
         nodes = list(getattr(self.view.scene(), "nodes", {}).values())
         if not nodes:
-            self._world, self._pixmap = QRectF(), QPixmap()
+            self._world, self._nodes, self._pixmap = QRectF(), QRectF(), QPixmap()
+            self.update_visibility()
             self.update()
             return
         world = nodes[0].sceneBoundingRect()
         for item in nodes[1:]:
             world = world.united(item.sceneBoundingRect())
+        self._nodes = world
+        self.update_visibility()
         self._world = world.adjusted(-40, -40, 40, 40)
         scale = self._scale()
         size = (self._world.size() * scale).toSize()
@@ -105,18 +133,26 @@ class Minimap(QWidget):
     def paintEvent(self, event):
         visible = self._shown = self.visible_scene_rect()  # (also when there is no picture)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(20, 22, 26, 215))
-        painter.setPen(QPen(QColor(90, 96, 110), 1))
+        c = colours()
+        painter.fillRect(self.rect(), QColor(c["minimap"]))
+        painter.setPen(QPen(QColor(c["node_border"]), 1))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         if self._pixmap.isNull():
             painter.end()
             return
         painter.drawPixmap(self._offset(), self._pixmap)
         top_left, bottom_right = self._to_map(visible.topLeft()), self._to_map(visible.bottomRight())
-        painter.setPen(QPen(QColor(120, 180, 255), 1.5))
-        painter.setBrush(QColor(120, 180, 255, 40))
+        frame = QColor(c["select"])
+        painter.setPen(QPen(frame, 1.5))
+        frame.setAlpha(40)
+        painter.setBrush(frame)
         painter.drawRect(QRectF(top_left, bottom_right).intersected(QRectF(self.rect())))
         painter.end()
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == event.Type.ApplicationPaletteChange:  # the theme changed
+            self._render()  # the picture holds the old theme's canvas
 
     # ---- navigation ---------------------------------------------------------------------
     @guarded

@@ -12,6 +12,7 @@ from studio.gui.theme import ERROR_COLOUR, WARNING_COLOUR
 
 class ProblemsList(QListWidget):
     node_activated = Signal(str)
+    count_changed = Signal(int)  # after each refresh: how many problems there are
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -40,6 +41,7 @@ class ProblemsList(QListWidget):
     def refresh(self) -> None:
         self.clear()
         if self.session.doc is None:
+            self.count_changed.emit(0)
             return
         for d in self.diagnostics():
             item = QListWidgetItem(f"{d.where()}: {d.message}")
@@ -48,6 +50,7 @@ class ProblemsList(QListWidget):
             item.setData(Qt.UserRole, d.node)
             item.setToolTip(str(d))
             self.addItem(item)
+        self.count_changed.emit(self.count())
 
     def _clicked(self, item) -> None:
         node = item.data(Qt.UserRole)

@@ -10,11 +10,16 @@ import re
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLineEdit,
-                               QSpinBox, QStackedWidget, QToolButton, QWidget)
+                               QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QWidget)
 
 from studio.core import params as P
 
 INT_LIMIT = 2**31 - 1
+LINK_TEXT = "{x}"  # the switch between a plain value and a variable reference / expression
+LINK_TIP = ("Link this value to a variable or compute it:\n"
+            "  $width   a document variable (Variables panel)\n"
+            "  =2*width an expression over variables\n"
+            "Click again to type a plain value.")
 
 
 def _scalar(text: str, number):
@@ -60,10 +65,15 @@ class ParamEditor(QWidget):
         self.stack.addWidget(self.typed or self.text)
         if self.typed is not None:
             self.stack.addWidget(self.text)
-        self.toggle = QToolButton(text="$", checkable=True, autoRaise=True)
-        self.toggle.setToolTip("Use a document variable ($name) or an expression (=2*width)")
+        self.toggle = QToolButton(text=LINK_TEXT, checkable=True, autoRaise=True)
+        self.toggle.setToolTip(LINK_TIP)
+        self.toggle.setAccessibleName(f"{param.name}: use a variable or an expression")
         self.toggle.toggled.connect(self._toggled)
         self.toggle.setVisible(self.typed is not None)
+        # one line high, like any form field (a stacked widget otherwise takes whatever
+        # height the form offers: ~85 px tall spin boxes in the inspector)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.stack.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -14,11 +14,14 @@ import nodes
 from studio.core.diagnostics import ERROR
 from studio.core.document import DOCUMENT_REPLACED
 from studio.core import params as P
+from studio.core.node_text import block_miniature, block_outline, node_title
 from studio.core.layout import layered_positions
 from studio.core.ops import MoveNodes
 from studio.core.ports import node_ports
 from studio.core import edits
-from studio.gui.editor.canvas_items import EdgeItem, NodeItem, PortItem, WireItem, format_value
+from studio.gui.editor.canvas_items import NodeItem, PortItem, format_value
+from studio.gui.editor.edge_items import EdgeItem, WireItem, invalidate_routes, reroute_crossing
+from studio.gui.editor.layout_fit import settle_overlaps
 from studio.gui.theme import colours
 
 
@@ -28,15 +31,21 @@ def node_content(doc, node, resolved: dict | None = None):
     t = nodes.lookup(node.type)
     ins, outs = node_ports(doc, node)
     if t is None:
-        return (node.label, "", f"missing type {node.type}", [], [], False)
+        return (node.label, "", f"missing type {node.type}", [], [], False, [])
     values = {**t.defaults(), **node.params, **{k: v for k, v in (resolved or {}).items()
                                                   if k in t.summary}}
     summary = "  ".join(f"{format_value(values[k])}" if k in ("shape", "block")
                         else f"{k}={format_value(values[k])}" for k in t.summary if k in values)
-    title = node.name or (t.title if node.id.rstrip("0123456789") == node.id else
-                          f"{t.title} · {node.id}")
+    type_title, miniature = t.title, []
+    if t.role == nodes.BLOCK:  # "layer1 · bottleneck ×3" (as in the papers), its inside below
+        type_title = format_value(values.get("block")) or t.title
+        summary = block_outline(doc, values.get("block"))
+        miniature = block_miniature(doc, values.get("block"))
+    title = node_title(node.name or node.id, type_title)
+    if t.role == nodes.BLOCK and values.get("repeat", 1) != 1:
+        title += f" ×{format_value(values['repeat'])}"
     return (title, t.category, summary, [p.name for p in ins], [p.name for p in outs],
-            t.role == nodes.BLOCK)
+            t.role == nodes.BLOCK, miniature)
 
 
 class GraphScene(QGraphicsScene):
@@ -67,6 +76,7 @@ class GraphScene(QGraphicsScene):
         for edge in graph.edges:
             self._add_edge(edge)
         self.apply_shapes()
+        settle_overlaps(self)  # a layout guessed without a view may not fit measured nodes
 
     def clear_items(self) -> None:
         self.clear()
@@ -81,6 +91,7 @@ class GraphScene(QGraphicsScene):
         self.nodes[node_id] = item
         self._by_node.setdefault(node_id, set())
         self.addItem(item)
+        invalidate_routes(self)
 
     def _add_edge(self, edge) -> None:
         src, dst = self.nodes.get(edge.src[0]), self.nodes.get(edge.dst[0])
@@ -115,6 +126,7 @@ class GraphScene(QGraphicsScene):
                 self._remove_edge(edge_item.edge)
             if item is not None:
                 self.removeItem(item)
+                invalidate_routes(self)
         elif event == "edge_added":
             self._add_edge(info["edge"])
         elif event == "edge_removed":
@@ -123,14 +135,36 @@ class GraphScene(QGraphicsScene):
             self.nodes[node_id].set_content(*node_content(self.session.doc, graph.nodes[node_id]))
             self.node_moved(node_id)
         elif event == "nodes_moved":
-            for nid in info.get("nodes", ()):
-                pos = graph.nodes[nid].ui.get("pos") if nid in graph.nodes else None
-                if nid in self.nodes and pos is not None:
-                    self.nodes[nid].setPos(pos[0], pos[1])
+            self.move_items({nid: graph.nodes[nid].ui["pos"] for nid in info.get("nodes", ())
+                             if nid in graph.nodes and nid in self.nodes
+                             and graph.nodes[nid].ui.get("pos") is not None})
+
+    def move_items(self, positions: dict) -> None:
+        """Move many node items, then re-route once (not after every single move)."""
+        self._moving_many = True
+        try:
+            for nid, pos in positions.items():
+                self.nodes[nid].setPos(pos[0], pos[1])
+        finally:
+            self._moving_many = False
+        invalidate_routes(self)
+        if len(positions) * 2 > len(self.nodes):
+            wires = set(self.edges.values())
+        else:
+            wires = {e for nid in positions for e in self._by_node.get(nid, ())}
+            for nid in positions:
+                reroute_crossing(self, self.nodes[nid])
+        for edge_item in wires:
+            edge_item.update_path()
 
     def node_moved(self, node_id: str) -> None:
+        if getattr(self, "_moving_many", False):
+            return  # move_items re-routes once at the end
+        invalidate_routes(self)  # wires route around nodes: the obstacles changed
         for edge_item in self._by_node.get(node_id, ()):
             edge_item.update_path()
+        if node_id in self.nodes:
+            reroute_crossing(self, self.nodes[node_id])
 
     # ---- shapes and diagnostics ----------------------------------------------------------
     def apply_shapes(self) -> None:
@@ -148,8 +182,9 @@ class GraphScene(QGraphicsScene):
             node = graph.nodes.get(nid)
             if node is not None and any(P.is_symbolic(v) for v in node.params.values()):
                 content = node_content(self.session.doc, node, shapes.params.get(nid))
-                if content[2] != item.summary:
+                if (content[0], content[2]) != (item.title, item.summary):  # title: a block ×N
                     item.set_content(*content)
+                    self.node_moved(nid)  # its width follows the text: wires re-attach
         for edge, item in self.edges.items():
             spec = shapes.edge_spec(edge)
             if spec is not item.spec and spec != item.spec:  # label() only where it changed

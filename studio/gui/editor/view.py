@@ -2,14 +2,31 @@
 selection, frame (F), drops from the palette, and the keys that start quick-add (Tab)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtGui import QFontInfo, QMouseEvent, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsView
 
-from studio.gui.editor.canvas_items import NodeItem
+from nodes import BLOCK_INPUT, INPUT, role_of
+from studio.gui.editor.canvas_items import TITLE_FONT, NodeItem
 
 TYPE_MIME = "application/x-netstudio-node-type"
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
+READABLE_PX = 11.0  # smallest title height on screen a first-time reader can read at a glance
+FIRST_SIGHT_MAX_ZOOM = 1.1  # a small graph is not blown up past its natural size
+MARGIN = 24  # viewport pixels left around a framed graph
+
+
+def readable_zoom() -> float:
+    """The smallest zoom at which node titles are READABLE_PX high on screen."""
+    return READABLE_PX / QFontInfo(TITLE_FONT).pixelSize()
+
+
+def nodes_rect(items) -> QRectF:
+    """The scene rectangle of the nodes' bodies (long wires do not count)."""
+    rect = QRectF(items[0].scenePos(), QSizeF(items[0].width, items[0].height))
+    for item in items[1:]:
+        rect = rect.united(QRectF(item.scenePos(), QSizeF(item.width, item.height)))
+    return rect
 
 
 class GraphView(QGraphicsView):
@@ -49,26 +66,45 @@ class GraphView(QGraphicsView):
             items = list(self.scene().nodes.values())
         if not items:
             return
-        rect = items[0].sceneBoundingRect()
-        for item in items[1:]:
-            rect = rect.united(item.sceneBoundingRect())
+        rect = nodes_rect(items)
         self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.KeepAspectRatio)
         if self.zoom() > 1.25:
             self.zoom_by(1.25 / self.zoom())
         self.centerOn(rect.center())
 
-    def frame_start(self, readable: float = 0.8) -> None:
-        """The view on opening: everything if it fits at a readable zoom, else the inputs end."""
-        self.frame(False)
+    def frame_start(self) -> None:
+        """The view on opening, switching template, importing and auto-layout: the whole graph
+        when it fits with titles readable (>= READABLE_PX on screen); else a readable zoom with
+        the graph's start (its inputs) in the top-left corner and as much of the rest as fits."""
         nodes = list(self.scene().nodes.values())
-        if not nodes or self.zoom() >= readable:
+        if not nodes:
             return
-        self.zoom_by(readable / self.zoom())
-        left = min(n.sceneBoundingRect().left() for n in nodes)
-        top = min(n.sceneBoundingRect().top() for n in nodes)
-        bottom = max(n.sceneBoundingRect().bottom() for n in nodes)
-        half = self.viewport().width() / self.zoom() / 2
-        self.centerOn(left - 40 + half, (top + bottom) / 2)
+        rect = nodes_rect(nodes)
+        port = self.viewport().rect()
+        fit = min((port.width() - 2 * MARGIN) / max(rect.width(), 1.0),
+                  (port.height() - 2 * MARGIN) / max(rect.height(), 1.0))
+        zoom = min(FIRST_SIGHT_MAX_ZOOM, max(fit, readable_zoom()))
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        if fit >= readable_zoom():
+            self.centerOn(rect.center())
+            return
+        graph = self.scene().session.graph
+        inputs = [n for n in nodes if n.node_id in graph.nodes and
+                  role_of(graph.nodes[n.node_id].type) in (INPUT, BLOCK_INPUT)] or nodes
+        start = nodes_rect(inputs)
+        half_w, half_h = port.width() / zoom / 2, port.height() / zoom / 2
+        margin = MARGIN / zoom
+        # centre each axis that fits; else show it from the inputs' side
+        x = rect.center().x() if rect.width() + 2 * margin <= 2 * half_w else \
+            max(rect.left(), start.left()) - margin + half_w
+        y = rect.center().y() if rect.height() + 2 * margin <= 2 * half_h else \
+            min(start.top(), rect.top()) - margin + half_h
+        self.centerOn(x, y)
+
+    def readable_width(self) -> float:
+        """How wide (scene units) a graph may be to fit this view at the readable zoom:
+        what Auto-layout wraps to, so the result opens whole on this screen."""
+        return max(600.0, (self.viewport().width() - 2 * MARGIN) / readable_zoom())
 
     def _pan_start(self, event, button) -> None:
         self.setDragMode(QGraphicsView.ScrollHandDrag)

@@ -62,8 +62,11 @@ class Augmented(Dataset):
                        tv_tensors.Mask(v) if k == "mask" else v) for k, v in sample.items()}
         state = torch.get_rng_state()
         # folded into torch's 64-bit seed range (a seed above ~1.8 million overflowed it);
-        # smaller seeds are unchanged, so existing runs repeat exactly
-        torch.manual_seed(((self.seed * 1_000_003 + self.epoch) * 10_000_019 + i) % (1 << 63))
+        # smaller seeds are unchanged, so existing runs repeat exactly. The CPU generator only
+        # (the transforms draw there): torch.manual_seed also queues a seed for every lazy
+        # accelerator module, formatting a stack trace each time (~1 ms a sample, issue 19)
+        torch.default_generator.manual_seed(
+            ((self.seed * 1_000_003 + self.epoch) * 10_000_019 + i) % (1 << 63))
         try:
             out = self.transform(wrapped)
         finally:

@@ -33,6 +33,15 @@ class Binding:
         self.torch_dtype = _DTYPES.get(self.dtype, torch.float32)
 
 
+class Mismatch(DataError):
+    """The data and the network disagree on a sample's shape (``kind="shape"``) or on the number
+    of classes (``kind="classes"``); :mod:`studio.train.data.hints` adds the exact fix."""
+
+    def __init__(self, message: str, kind: str, node: str, got, want):
+        super().__init__(message)
+        self.kind, self.node, self.got, self.want = kind, node, got, want
+
+
 def _pick_field(wanted: str, available: list, node: str, warnings: list) -> str:
     if wanted in available:
         return wanted
@@ -101,9 +110,10 @@ def check(bindings: list[Binding], datasets: dict, doc, network, compiled) -> No
         for b in bindings:
             value = torch.as_tensor(sample[b.field])
             if not _shape_ok(list(value.shape), b.shape):
-                raise DataError(f"{split} field {b.field!r} has samples of shape "
-                                f"{tuple(value.shape)}, but node {b.node!r} expects "
-                                f"{tuple(b.shape)}")
+                raise Mismatch(f"{split} field {b.field!r} has samples of shape "
+                               f"{tuple(value.shape)}, but node {b.node!r} expects "
+                               f"{tuple(b.shape)}", "shape", b.node, tuple(value.shape),
+                               tuple(b.shape))
             values = _whole_field(data, b.field)
             if values.is_floating_point() and not torch.isfinite(values).all():
                 raise DataError(f"{split} field {b.field!r} (node {b.node!r}) contains NaN or "
@@ -117,9 +127,9 @@ def check(bindings: list[Binding], datasets: dict, doc, network, compiled) -> No
                 count, consumer = limits[b.node]
                 low, high = int(values.min()), int(values.max())
                 if low < 0 or high >= count:
-                    raise DataError(f"{split} field {b.field!r} has values {low}..{high}, but "
-                                    f"node {consumer!r} (fed by {b.node!r}) accepts "
-                                    f"0..{count - 1}")
+                    raise Mismatch(f"{split} field {b.field!r} has values {low}..{high}, but "
+                                   f"node {consumer!r} (fed by {b.node!r}) accepts "
+                                   f"0..{count - 1}", "classes", b.node, high + 1, count)
 
 
 def to_arguments(batch: dict, bindings: list[Binding], device) -> list[torch.Tensor]:

@@ -1,4 +1,4 @@
-"""Bundled offline datasets: generated or shipped with scikit-learn, identical on every machine.
+"""Bundled offline datasets: generated or shipped in ``studio.resources``, identical on every machine.
 
 Fields (what an Input/Target node's ``field`` param names):
 
@@ -17,7 +17,9 @@ Fields (what an Input/Target node's ``field`` param names):
 """
 from __future__ import annotations
 
+import gzip
 import math
+from importlib import resources
 
 import numpy as np
 import torch
@@ -26,14 +28,25 @@ import torch.nn.functional as F
 from studio.train.data.base import DataError, FieldDataset
 from studio.train.data.registry import dataset
 
+DIGITS_FILE = "digits.csv.gz"  # see resources/digits-SOURCE.txt
+
+
+def digits_table() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 digits as (N, 8, 8) pixel counts 0..16 and their (N,) labels, read from the
+    copy of scikit-learn's table in ``studio.resources`` (importing scikit-learn costs seconds)."""
+    with resources.files("studio.resources").joinpath(DIGITS_FILE).open("rb") as f:
+        text = gzip.decompress(f.read()).decode("ascii")
+    # one row per digit: 64 pixel counts, then the label
+    table = np.array(text.replace("\n", ",").strip(",").split(","), dtype=np.int64).reshape(-1, 65)
+    return table[:, :64].reshape(-1, 8, 8), table[:, 64]
+
 
 def _digit_images(size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    from sklearn.datasets import load_digits
-    raw = load_digits()
-    images = torch.tensor(raw.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    pixels, labels = digits_table()
+    images = torch.tensor(pixels, dtype=torch.float32).unsqueeze(1) / 16.0
     if size != 8:
         images = F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
-    return images.clamp(0, 1), torch.tensor(raw.target, dtype=torch.int64)
+    return images.clamp(0, 1), torch.tensor(labels, dtype=torch.int64)
 
 
 def _int(options, key, low=1):
@@ -44,7 +57,10 @@ def _int(options, key, low=1):
 
 
 @dataset("digits", "scikit-learn's 1,797 8x8 handwritten digits, resizable", size=8, channels=1,
-         binarize=False, range=[0, 1])
+         binarize=False, range=[0, 1], example="--data digits --data size=28",
+         helps={"size": "images are resized to size x size", "channels": "copies of the grey "
+                "channel (3 for RGB networks)", "binarize": "pixels 0 or 1 (RBMs)",
+                "range": "pixel values scaled to [low, high], e.g. [-1, 1]"})
 def digits(options, seed):
     images, labels = _digit_images(_int(options, "size", 4))
     images = images.repeat(1, _int(options, "channels"), 1, 1)
@@ -79,7 +95,11 @@ def _draw(kind: str, size: int, cx, cy, r) -> np.ndarray:
 
 @dataset("shapes", "synthetic images of circles, squares, triangles and crosses with pixel masks",
          size=32, channels=1, count=2000, classes=3, noise=0.1, objects=1, captions=False,
-         steps=6)
+         steps=6, example="--data shapes --data classes=4",
+         helps={"size": "image side in pixels", "channels": "image channels", "count": "images",
+                "classes": "shape kinds used (at most 4)", "noise": "Gaussian pixel noise",
+                "objects": "shapes per image", "captions": "add a caption field",
+                "steps": "caption length in tokens"})
 def shapes(options, seed):
     size, channels, count = _int(options, "size", 8), _int(options, "channels"), _int(options, "count")
     k = _int(options, "classes")
@@ -126,7 +146,10 @@ def _caption(cls, radius, cx, cy, steps) -> list:
     return ids + [0] * (steps - len(ids))
 
 
-@dataset("toy2d", "2-D points: linear, xor, moons or spirals", kind="moons", count=1000, noise=0.1)
+@dataset("toy2d", "2-D points: linear, xor, moons or spirals", kind="moons", count=1000, noise=0.1,
+         example="--data toy2d --data kind=spirals",
+         helps={"kind": "linear, xor, moons or spirals", "count": "points",
+                "noise": "spread of the points"})
 def toy2d(options, seed):
     n, noise, kind = _int(options, "count"), float(options["noise"]), options["kind"]
     rng = np.random.RandomState(4321)

@@ -60,9 +60,11 @@ def _find(folder: Path, name: str) -> Path | None:
 
 def load_split(name: str, root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """``(images (N, 1, 28, 28) float in [0, 1], labels (N,) int64)`` of one split."""
-    folder = root / FOLDERS[name] / "raw"
     prefix = "train" if train else "t10k"
     wanted = [f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"]
+    # torchvision's layout (root/MNIST/raw), or the files straight in the folder given
+    folder = next((f for f in (root / FOLDERS[name] / "raw", root / "raw", root)
+                   if _find(f, wanted[0])), root / FOLDERS[name] / "raw")
     found = [_find(folder, f) for f in wanted]
     if None in found:
         missing = [f for f, p in zip(wanted, found) if p is None]

@@ -1,32 +1,40 @@
 """Dataset registry: a name in the document's ``training.dataset`` -> a :class:`DataBundle`.
 
-Each builder declares its options with defaults. Unknown options are reported as warnings (a
-template written against a newer version still trains); an unknown dataset name is an error that
-lists the known ones. Builders return the whole dataset (split here, with the run's seed) or
-ready-made splits when the data comes with an official test set (MNIST, CIFAR-10).
+Each builder declares its options with defaults, a one-line help per option and an example
+(``netstudio datasets`` prints them). Unknown options are reported as warnings (a template written
+against a newer version still trains); an unknown dataset name is an error that lists the known
+ones. A path is spelled ``path=`` for every kind; ``root=`` is an accepted alias. Builders return
+the whole dataset (split here, with the run's seed) or ready-made splits when the data comes with
+an official test set (MNIST, CIFAR-10).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from studio.train.data.base import DataBundle, DataError, seeded_split
 
 _REGISTRY: dict[str, "DatasetSpec"] = {}
 
+# older spellings of an option -> the one every kind uses now
+OPTION_ALIASES = {"root": "path"}
+
 
 @dataclass
 class DatasetSpec:
     name: str
     build: Callable  # (options, seed) -> (dataset, info) or (train, test, info)
-    options: dict
+    options: dict  # option -> default
     doc: str
+    helps: dict = field(default_factory=dict)  # option -> one line of help
+    example: str = ""  # a command-line example: "--data csv --data path=iris.csv"
 
 
-def dataset(name: str, doc: str, **options):
-    """Register a builder: ``@dataset("digits", "...", size=8)``."""
+def dataset(name: str, doc: str, *, helps: dict | None = None, example: str = "", **options):
+    """Register a builder: ``@dataset("digits", "...", helps={"size": "..."}, size=8)``."""
     def wrap(fn):
-        _REGISTRY[name] = DatasetSpec(name, fn, options, doc)
+        _REGISTRY[name] = DatasetSpec(name, fn, options, doc, dict(helps or {}),
+                                      example or f"--data {name}")
         return fn
     return wrap
 
@@ -39,19 +47,36 @@ def known() -> dict[str, DatasetSpec]:
 
 
 SPLIT_DEFAULTS = {"val": 0.1, "test": 0.2}
+# read by the trainer, not the builder
+TRAINER_KEYS = ("augment", "fields")
+
+
+def canonical(spec: dict) -> dict:
+    """``spec`` with aliased option names (``root``) spelled the one way (``path``)."""
+    out = {}
+    for key, value in spec.items():
+        new = OPTION_ALIASES.get(key, key)
+        if new not in spec or new == key:
+            out[new] = value
+    return out
+
+
+def spec_of(name) -> DatasetSpec:
+    registry = known()
+    if name not in registry:
+        raise DataError(f"unknown dataset {name!r} (known: {', '.join(sorted(registry))}; "
+                        "`netstudio datasets` lists them with their options)")
+    return registry[name]
 
 
 def load_dataset(spec: dict | str, seed: int = 0, warnings: list | None = None) -> DataBundle:
     """Build the dataset named in ``spec`` (``{"name": ..., options...}``), split with ``seed``."""
-    spec = {"name": spec} if isinstance(spec, str) else dict(spec or {})
+    spec = canonical({"name": spec} if isinstance(spec, str) else dict(spec or {}))
     name = spec.pop("name", None)
-    registry = known()
-    if name not in registry:
-        raise DataError(f"unknown dataset {name!r} (known: {', '.join(sorted(registry))})")
-    entry = registry[name]
+    entry = spec_of(name)
     split = {**SPLIT_DEFAULTS, **(spec.pop("split", None) or {})}
-    for key in ("augment", "fields"):
-        spec.pop(key, None)  # read by the trainer, not the builder
+    for key in TRAINER_KEYS:
+        spec.pop(key, None)
     unknown = sorted(set(spec) - set(entry.options))
     if unknown and warnings is not None:
         warnings.append(f"dataset {name!r} ignores option(s) {', '.join(unknown)} "

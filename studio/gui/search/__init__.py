@@ -1,0 +1,1 @@
+"""The Search tab: a view over studio.search and the study storage."""

@@ -1,0 +1,140 @@
+"""The canvas at first sight (issue 17): every template, in every preset and every network,
+opens in a 1600x1000 window framed at a zoom where node titles are at least 11 px high, with
+every node on screen (or, for a graph too big for that, its inputs and at least MIN_SHARE of its
+nodes), and no wire drawn across a node it does not connect.
+
+One window serves every case (building one costs more than opening a document in it).
+"""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRectF, QSizeF
+from PySide6.QtGui import QFontInfo, QPainterPathStroker
+from PySide6.QtWidgets import QApplication
+
+from nodes import INPUT, role_of
+from support.template_checks import cases, configured
+
+READABLE_PX = 11.0
+MIN_SHARE = 0.5  # of the nodes, on screen when the whole graph cannot be at a readable zoom
+SIZE = (1600, 1000)
+
+
+@pytest.fixture(scope="module")
+def studio():
+    from studio.gui.app import create_app
+    from studio.gui.window import MainWindow
+    app = create_app()
+    window = MainWindow()
+    window.ask_unsaved = lambda: "discard"
+    window.notify = lambda title, text: None
+    window.resize(*SIZE)
+    window.show()
+    app.processEvents()
+    yield window
+    window.session.undo.setClean()
+    window.close()
+
+
+def body(item) -> QRectF:
+    return QRectF(item.scenePos(), QSizeF(item.width, item.height))
+
+
+def check_scope(window, where: str) -> None:
+    from studio.gui.editor.canvas_items import TITLE_FONT
+    view, scene = window.view, window.scene
+    title_px = QFontInfo(TITLE_FONT).pixelSize() * view.zoom()
+    assert title_px >= READABLE_PX - 1e-6, f"{where}: titles {title_px:.1f} px high on screen"
+    seen = view.mapToScene(view.viewport().rect()).boundingRect()
+    items = scene.nodes
+    inside = [nid for nid, item in items.items() if seen.contains(body(item))]
+    if len(inside) < len(items):
+        graph = window.session.graph
+        inputs = [n for n in items if role_of(graph.nodes[n].type) == INPUT]
+        assert set(inputs) <= set(inside), f"{where}: inputs {inputs} not all on screen"
+        assert len(inside) >= MIN_SHARE * len(items), \
+            f"{where}: only {len(inside)} of {len(items)} nodes on screen"
+    stroker = QPainterPathStroker()
+    stroker.setWidth(1.0)
+    for edge, edge_item in scene.edges.items():
+        wire = stroker.createStroke(edge_item.path)
+        for nid, item in items.items():
+            if nid in (edge.src[0], edge.dst[0]):
+                continue
+            assert not wire.intersects(body(item).adjusted(1, 1, -1, -1)), \
+                f"{where}: wire {edge.src[0]} -> {edge.dst[0]} crosses node {nid}"
+
+
+@pytest.mark.parametrize("name,preset", cases())
+def test_template_opens_framed_and_readable(studio, name, preset):
+    studio.set_document(configured(name, preset).copy())
+    studio.session.flush()
+    QApplication.processEvents()
+    for network in list(studio.session.doc.networks):
+        if studio.session.scope != network:
+            studio.session.open_scope(network)
+            studio.session.flush()
+            QApplication.processEvents()
+        check_scope(studio, f"{name} ({preset}) {network}")
+
+
+def test_auto_layout_frames_a_long_chain(studio):
+    """A chain far wider than the canvas wraps into bands: after Auto-layout it is all on
+    screen at a readable zoom, and its wires route around the nodes."""
+    from studio.core.builder import GraphBuilder
+    from studio.core.document import Document
+    doc = Document()
+    b = GraphBuilder(doc)
+    h = b.add("io.Input", shape=[8])
+    for _ in range(14):
+        h = b.add("linear.Linear", h, out_features=8)
+    b.add("io.Output", h)
+    for i, node in enumerate(doc.networks["model"].nodes.values()):
+        node.ui["pos"] = [i * 260.0, 0.0]  # one long row: 16 nodes, 4,000 units wide
+    studio.set_document(doc)
+    studio.session.flush()
+    studio.auto_layout()
+    QApplication.processEvents()
+    check_scope(studio, "16-node chain")
+    seen = studio.view.mapToScene(studio.view.viewport().rect()).boundingRect()
+    assert all(seen.contains(body(i)) for i in studio.scene.nodes.values())
+    studio.session.undo.undo()
+    assert studio.scene.nodes["linear1"].pos().x() == pytest.approx(260.0)
+
+
+def test_first_start_is_maximized_then_the_window_opens_where_it_was_left(qtbot):
+    from PySide6.QtWidgets import QMainWindow
+    from studio.gui import files
+    from studio.gui.window_geometry import KEY, remember_geometry, show_main_window
+    files.settings().remove(KEY)
+    first = QMainWindow()
+    qtbot.addWidget(first)
+    show_main_window(first)
+    assert first.isMaximized()
+    first.showNormal()
+    first.setGeometry(40, 30, 700, 500)  # within the offscreen screen (800x600)
+    QApplication.processEvents()
+    remember_geometry(first)
+    later = QMainWindow()
+    qtbot.addWidget(later)
+    show_main_window(later)
+    QApplication.processEvents()
+    assert not later.isMaximized()
+    assert (later.width(), later.height()) == (700, 500)
+    files.settings().remove(KEY)
+
+
+def test_a_node_moved_onto_a_wire_pushes_the_wire_around_it(studio):
+    from studio.core.ops import MoveNodes
+    studio.set_document(configured("lenet5", "small").copy())
+    studio.session.flush()
+    wire = next(i for e, i in studio.scene.edges.items() if e.src[0] == "input1")
+    (ax, ay), (bx, _) = wire.points[0], wire.points[-1]
+    label = studio.scene.nodes["label"]
+    spot = [(ax + bx) / 2 - label.width / 2, ay - label.height / 2]
+    studio.session.apply(MoveNodes("model", {"label": spot}), "Move")
+    QApplication.processEvents()
+    stroker = QPainterPathStroker()
+    stroker.setWidth(1.0)
+    assert not stroker.createStroke(wire.path).intersects(body(label).adjusted(1, 1, -1, -1))
+    assert len(wire.points) > 2  # it bends around now
