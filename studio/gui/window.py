@@ -204,6 +204,7 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         self.scene.select_ids([node_id])
         item = self.scene.nodes.get(node_id)
         if item is not None:
+            self.view.keep_view()
             self.view.centerOn(item)
 
     def quick_add(self, scene_pos: QPointF) -> QuickAdd:

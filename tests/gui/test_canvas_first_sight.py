@@ -138,3 +138,24 @@ def test_a_node_moved_onto_a_wire_pushes_the_wire_around_it(studio):
     stroker.setWidth(1.0)
     assert not stroker.createStroke(wire.path).intersects(body(label).adjusted(1, 1, -1, -1))
     assert len(wire.points) > 2  # it bends around now
+
+
+def test_the_opening_frame_follows_the_window_until_the_user_moves(studio, qtbot):
+    """A window that maximizes, or a dock that opens, after the document was framed: the view
+    frames again; once the user has zoomed, a resize keeps the user's view."""
+    studio.set_document(configured("alexnet", "small").copy())
+    studio.session.flush()
+    QApplication.processEvents()
+    size = studio.size()
+    try:
+        studio.resize(1400, 880)
+        QApplication.processEvents()
+        check_scope(studio, "alexnet (small), window shrunk after opening")
+        studio.view.zoom_by(2.0)
+        zoom = studio.view.zoom()
+        studio.resize(1500, 950)
+        QApplication.processEvents()
+        assert studio.view.zoom() == zoom
+    finally:
+        studio.resize(size)
+        QApplication.processEvents()

@@ -166,6 +166,7 @@ class Minimap(QWidget):
 
     def _go(self, point: QPointF) -> None:
         if not self._world.isEmpty():
+            self.view.keep_view()
             self.view.centerOn(self._to_scene(point))
             self.update()
 

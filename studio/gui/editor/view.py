@@ -47,12 +47,16 @@ class GraphView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.StrongFocus)
         self._space = False
+        # True from an opening frame until the user zooms or pans: a viewport that changes
+        # size meanwhile (the window maximizing, a dock opening on a problem) frames again
+        self._start_framing = False
 
     # ---- zoom and pan ---------------------------------------------------------------------
     def zoom(self) -> float:
         return self.transform().m11()
 
     def zoom_by(self, factor: float) -> None:
+        self._start_framing = False
         target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
         self.scale(target / self.zoom(), target / self.zoom())
 
@@ -61,6 +65,7 @@ class GraphView(QGraphicsView):
 
     def frame(self, only_selection: bool = True) -> None:
         """Fit the selection (or everything) from node bounds; long curves do not count."""
+        self._start_framing = False
         items = [i for i in self.scene().selectedItems() if isinstance(i, NodeItem)]
         if not items or not only_selection:
             items = list(self.scene().nodes.values())
@@ -79,6 +84,7 @@ class GraphView(QGraphicsView):
         nodes = list(self.scene().nodes.values())
         if not nodes:
             return
+        self._start_framing = True
         rect = nodes_rect(nodes)
         port = self.viewport().rect()
         fit = min((port.width() - 2 * MARGIN) / max(rect.width(), 1.0),
@@ -101,12 +107,23 @@ class GraphView(QGraphicsView):
             min(start.top(), rect.top()) - margin + half_h
         self.centerOn(x, y)
 
+    def keep_view(self) -> None:
+        """The user chose where to look (the minimap, a node picked from a list): a later
+        resize keeps it instead of framing the opening view again."""
+        self._start_framing = False
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self._start_framing:
+            self.frame_start()
+
     def readable_width(self) -> float:
         """How wide (scene units) a graph may be to fit this view at the readable zoom:
         what Auto-layout wraps to, so the result opens whole on this screen."""
         return max(600.0, (self.viewport().width() - 2 * MARGIN) / readable_zoom())
 
     def _pan_start(self, event, button) -> None:
+        self._start_framing = False
         self.setDragMode(QGraphicsView.ScrollHandDrag)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         fake = QMouseEvent(event.type(), event.position(), event.globalPosition(),
