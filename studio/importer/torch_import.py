@@ -88,10 +88,7 @@ def state_dict_for(items, keypaths: dict, model) -> dict:
 
 def _layout(doc) -> None:
     for scope in doc.scopes():
-        try:
-            apply_layout(doc.graph(scope))
-        except Exception:  # noqa: BLE001 - positions are cosmetic; the studio lays out again
-            pass
+        apply_layout(doc.graph(scope))
 
 
 def import_torch(source: str, *, input_shape=None, weights=None, kwargs=None, trust=False,

@@ -113,9 +113,11 @@ def current_values(doc, section: dict) -> dict:
             value = config
             for part in key.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
-        try:
-            if distribution(dim)._contains(distribution(dim).to_internal_repr(value)):
-                out[key] = value
-        except (ValueError, TypeError):
-            pass
+        dist = distribution(dim)
+        try:  # Optuna's own range-and-step check (it has no public one)
+            inside = dist._contains(dist.to_internal_repr(value))
+        except (ValueError, TypeError):  # a value of another kind: no baseline for it
+            inside = False
+        if inside:
+            out[key] = value
     return out
