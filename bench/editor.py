@@ -35,15 +35,17 @@ def first_paint(app, window, doc) -> float:
     return ms(time.perf_counter() - t0)
 
 
-def frames(app, view, steps: int = 30) -> float:
-    """Median time of one pan+zoom step painted synchronously."""
+def frames(app, view, steps: int = 30, clock=time.perf_counter) -> float:
+    """Median time of one pan+zoom step painted synchronously (``clock``: wall or CPU time;
+    painting offscreen is single-threaded, so on an idle machine they agree, and on the shared
+    2-core machine CPU time is the one the other engineers' load does not inflate)."""
     times = []
     for i in range(steps):
-        t0 = time.perf_counter()
+        t0 = clock()
         view.zoom_by(1.02 if i % 2 else 1 / 1.02)
         view.translate(7, 3)
         view.viewport().repaint()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return ms(statistics.median(times))
 
 
@@ -163,9 +165,11 @@ def main() -> int:
     big_paint = first_paint(app, window, big)
     window.view.frame(False)
     frame_all = frames(app, window.view)
+    frame_all_cpu = frames(app, window.view, clock=time.process_time)
     window.view.zoom_by(1.0 / window.view.zoom())
     window.view.centerOn(window.scene.nodes["conv2"])
     frame_close = frames(app, window.view)
+    frame_close_cpu = frames(app, window.view, clock=time.process_time)
     convs = [n for n, node in big.networks["model"].nodes.items() if node.type == "conv.Conv2d"]
     edit = edit_to_labels(window, convs[10:60:5])
     base_frame = baseline_scene_frame(app, len(big.networks["model"].nodes))
@@ -182,6 +186,8 @@ def main() -> int:
     window.close()
     print(f"pan/zoom frame (1,000 nodes, all in view): {frame_all:.1f} ms (goal < 16)")
     print(f"pan/zoom frame (1,000 nodes, 100 % zoom): {frame_close:.1f} ms (goal < 16)")
+    print(f"pan/zoom frame CPU (1,000 nodes, all in view): {frame_all_cpu:.1f} ms (goal < 16)")
+    print(f"pan/zoom frame CPU (1,000 nodes, 100 % zoom): {frame_close_cpu:.1f} ms (goal < 16)")
     print(f"edit-to-shapes (1,000 nodes): {edit:.1f} ms (goal < 30)")
     print(f"layout + routing (1,000 nodes, CPU): {layout_big:.0f} ms (goal < 500)")
     print(f"layout + routing (resnet50, CPU): {layout_resnet:.1f} ms (goal < 50)")

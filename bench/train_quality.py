@@ -30,6 +30,21 @@ CASES = {
     "vae": ("elbo", None, None),
     "dcgan": ("grid", None, None),
     "word2vec": ("neighbours", None, None),
+    # Kohonen maps, two lines: quantization error (this goal) and topographic error (<= 0.1)
+    "som": ("map", "<=", 1.7),
+    "som-colours": ("map", "<=", 0.25),
+    "softmax-regression": ("accuracy", ">=", 0.95),
+    "linear-regression": ("mse", "<=", 0.3),  # target variance 1: mse = 1 - R^2
+    "mlp-regression": ("mse", "<=", 0.06),  # noise floor 0.04
+    "fc-as-conv": ("accuracy", ">=", 0.95),
+    "tied-autoencoder": ("psnr", ">=", 15.0),  # one weight matrix, decoder = its transpose
+    "stacked-autoencoder-layerwise": ("psnr", ">=", 14.0),  # greedy pretraining, fine-tuning
+    "vqa": ("accuracy", ">=", 0.75),  # majority answer 0.16, the question alone 0.36
+    "sentiment": ("accuracy", ">=", 0.95),  # generated reviews with negation and 'but'
+    "cgan": ("requested_class", ">=", 0.8),  # oracle MLP on generated digits; chance 0.1
+    "rotation-pretext": ("accuracy", ">=", 0.75),  # which of 4 turns: chance 0.25
+    "linear-probe": ("probe", ">=", 0.92),  # on rotation-pretext features; random: reported
+    "cbow": ("neighbours", None, None),
 }
 
 
@@ -49,10 +64,29 @@ def run(name: str, out: Path) -> list[str]:
         return [f"dcgan sample grid PNG written: {int(ok)} (goal == 1) [{where}]"]
     if metric == "neighbours":
         for word, near in (samples[-1]["neighbours"] if samples else {}).items():
-            print(f"  word2vec neighbours of {word!r}: {', '.join(near)}")
+            print(f"  {name} neighbours of {word!r}: {', '.join(near)}")
         loss = result.metrics.get("test", {}).get("loss", float("nan"))
-        return [f"word2vec test loss: {loss:.3f} (goal < {__import__('math').log(doc.variables['vocab']):.3f}"
+        return [f"{name} test loss: {loss:.3f} (goal < {__import__('math').log(doc.variables['vocab']):.3f}"
                 f" = uniform guess) [{where}]"]
+    if metric == "map":  # a Kohonen map: close to the data, and its topology kept
+        test = result.metrics.get("test", {})
+        return [f"{name} test quantization_error: "
+                f"{test.get('quantization_error', float('nan')):.4f} (goal {op} {goal}) [{where}]",
+                f"{name} test topographic_error: "
+                f"{test.get('topographic_error', float('nan')):.4f} (goal <= 0.1) [{where}]"]
+    if metric == "requested_class":  # a conditional GAN: is each picture the class asked?
+        from cgan_quality import requested_class_accuracy  # (bench/ is the script's folder)
+        value = requested_class_accuracy(doc, out / name)
+        return [f"{name} generated digits recognised as the requested class: {value:.4f} "
+                f"(goal {op} {goal}) [{where}]"]
+    if metric == "probe":  # the run above had random features; now the pretext's (issue 20)
+        from probe_quality import pretext_probe_accuracy  # (bench/ is the script's folder)
+        value, turns = pretext_probe_accuracy(doc, out)
+        random = result.metrics.get("test", {}).get("accuracy", float("nan"))
+        return [f"{name} test accuracy on rotation-pretext features: {value:.4f} "
+                f"(goal {op} {goal}) [pretext turns accuracy {turns:.4f}]",
+                f"{name} test accuracy on random features: {random:.4f} (goal < {value:.4f}, "
+                f"the pretext features') [{where}]"]
     value = result.metrics.get("test", {}).get(metric, float("nan"))
     if goal is None:
         return [f"{name} test {metric}: {value:.3f} (goal > -inf, reported) [{where}]"]

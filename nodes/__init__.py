@@ -9,3 +9,5 @@ from nodes import (  # noqa: F401,E402
     io, linear, activation, conv, pooling, norm, reshape, merge, recurrent, generative, loss,
     block, module, transformer,
 )
+from nodes import tied  # noqa: F401,E402  (tied-weight Linear: reuses a Linear's weight)
+from nodes import som  # noqa: F401,E402  (Kohonen self-organizing map)

@@ -33,3 +33,11 @@ from templates_src import segmentation  # noqa: E402,F401
 from templates_src import sequences  # noqa: E402,F401
 from templates_src import unsupervised  # noqa: E402,F401
 from templates_src import generative  # noqa: E402,F401
+from templates_src import course_linear  # noqa: E402,F401
+from templates_src import course_multimodal  # noqa: E402,F401
+from templates_src import course_autoencoders  # noqa: E402,F401
+from templates_src import course_som  # noqa: E402,F401
+from templates_src import course_pretext  # noqa: E402,F401
+from templates_src import course_cbow  # noqa: E402,F401
+from templates_src import course_fcn  # noqa: E402,F401
+from templates_src import course_cgan  # noqa: E402,F401

@@ -25,6 +25,7 @@ from studio.cli.errors import UserError  # also importable from here, as before
 COMMAND_MODULES = ["studio.cli.documents", "studio.cli.export", "studio.cli.train",
                    "studio.cli.datasets", "studio.cli.inspect", "studio.cli.importing",
                    "studio.cli.search"]
+COMMAND_MODULES.append("studio.cli.fc_to_conv")  # issue 20: FC layers as convolutions
 
 
 def build_parser() -> argparse.ArgumentParser:

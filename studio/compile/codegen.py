@@ -124,7 +124,7 @@ def _without_defaults(cls, kwargs: dict) -> dict:
 
 def _clean_forward(code: str) -> str:
     """fx's code minus its ``;  x = None`` memory hints, indented as a method."""
-    code = re.sub(r";\s+\w+ = None", "", code.strip())
+    code = re.sub(r";\s+(\w+ = )+None", "", code.strip())  # (also "a = b = None")
     code = re.sub(r"\n\s*\n", "\n", code)
     return "\n".join("    " + line for line in code.splitlines())
 

@@ -5,6 +5,9 @@ placeholders for Input (and, for training, Target) nodes, ``call_module`` for la
 GraphModule per Block node (an ``nn.Sequential`` of them when repeated: ``model.layer1[0].conv1``),
 and ``getitem`` for extra output ports. The inference module keeps only what feeds an Output;
 the training module also computes the loss nodes and returns ``{"outputs": …, "losses": …}``.
+A tied node (``nodes/tied.py``) gets the tied Linear's ``weight`` as a second argument
+(``self.decoder(h, self.encoder.weight)``): one Parameter, so code export, ONNX and training
+all see the tie.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from studio.core.document import Document
 from studio.core.names import class_name_for, identifier_chars
 from studio.core.ports import node_ports
 from studio.core.shapes import NetworkShapes, ShapeInference
+from studio.core.ties import ties
 from studio.core.validate import validate_network
 
 # GraphModule adds attributes of its own (`code`, `graph`): a node called "code" must not clash.
@@ -123,9 +127,11 @@ class _Emitter:
         self.values: dict[tuple, fx.Node] = {}
         self.result = Compiled(None)
         self.taken = set()
+        self.module_names: dict[str, str] = {}  # node id -> its module's name in self.root
 
     def emit(self) -> Compiled:
         doc_graph = self.doc.graph(self.scope)
+        self.ties = ties(doc_graph, self.shapes.params)
         needed = _needed(doc_graph, self.training)
         order = [n for n in self.shapes.order if n in needed]
         kinds = {nid: nodes.lookup(doc_graph.nodes[nid].type) for nid in order}
@@ -155,7 +161,11 @@ class _Emitter:
             self.graph.output(values[0] if len(values) == 1 else tuple(values))
         self.graph.lint()
         name = class_name_for(self.scope.split(":", 1)[-1])  # "block:BasicBlock" -> BasicBlock
-        self.result.module = fx.GraphModule(self.root, self.graph, class_name=name)
+        self.result.module = module = fx.GraphModule(self.root, self.graph, class_name=name)
+        for child in self.module_names.values():
+            # a tied Linear the graph never calls is copied as a bare holder of its weight:
+            # put the layer itself back (the same Parameter), so code export can write it
+            setattr(module, child, self.root.get_submodule(child))
         return self.result
 
     def _placeholder(self, node, role):
@@ -174,7 +184,11 @@ class _Emitter:
             args.pop()
         return args
 
-    def _call(self, node, t, args):
+    def _module(self, node, t) -> str:
+        """The name of ``node``'s module in the root, built and added once (a tie may need the
+        tied Linear before its own turn, or even when the module never calls it)."""
+        if node.id in self.module_names:
+            return self.module_names[node.id]
         name = legal_name(node.id, self.taken)
         if t.role == BLOCK:
             module = self._block_module(node)
@@ -183,7 +197,20 @@ class _Emitter:
             module = t.build(ctx)
         self.root.add_module(name, module)
         self.result.node_map[name] = node.id
-        value = self.graph.call_module(name, tuple(args))
+        self.module_names[node.id] = name
+        return name
+
+    def _tied_weight(self, node) -> list:
+        """``[get_attr of the tied Linear's weight]`` for a tied node, else ``[]``."""
+        target = self.ties.get(node.id)
+        if not target:
+            return []
+        tied = self.doc.graph(self.scope).nodes[target]  # validated: it exists, it is a Linear
+        return [self.graph.get_attr(f"{self._module(tied, nodes.lookup(tied.type))}.weight")]
+
+    def _call(self, node, t, args):
+        name = self._module(node, t)
+        value = self.graph.call_module(name, tuple(args + self._tied_weight(node)))
         _, out_ports = node_ports(self.doc, node)
         if len(out_ports) == 1:
             self.values[(node.id, out_ports[0].name)] = value

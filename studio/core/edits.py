@@ -12,6 +12,7 @@ from studio.core.diagnostics import ERROR
 from studio.core.document import Document, Edge, Graph, Node, stem_for
 from studio.core.ops import AddBlock, AddNode, Batch, Connect, Disconnect, RemoveNode
 from studio.core.ports import node_ports
+from studio.core.ties import retie
 
 CLIP_FORMAT = "netstudio-selection"
 
@@ -130,6 +131,7 @@ def paste_op(doc: Document, scope: str, text: str, offset=(40.0, 40.0)):
         if "pos" in fresh.ui:
             fresh.ui["pos"] = [fresh.ui["pos"][0] + offset[0], fresh.ui["pos"][1] + offset[1]]
         ops.append(AddNode(scope, fresh))
+    retie([op.node for op in ops if isinstance(op, AddNode)], ids)  # a pasted pair stays tied
     ops += [Connect(scope, Edge((ids[e.src[0]], e.src[1]), (ids[e.dst[0]], e.dst[1])))
             for e in source.edges if e.src[0] in ids and e.dst[0] in ids]
     return Batch(scope, ops, "Paste"), list(ids.values())

@@ -30,7 +30,8 @@ import networkx as nx
 import nodes
 from studio.core.document import Graph, Node
 
-H_GAP, V_GAP, BAND_GAP = 70.0, 36.0, 44.0  # room for wire bends between columns, rows, bands
+H_GAP, V_GAP, BAND_GAP = 110.0, 36.0, 44.0  # room for a shape label (~12 characters) between
+# columns, for wire bends between rows and bands
 MAX_BOTTOM = 3  # most nodes along the bottom of a U
 MIN_FOLD = 8  # shortest input-to-loss chain worth folding into a U (shorter ones fit a row)
 MAX_WIDTH = 1200.0  # fits the canvas of a 1600x1000 window at the readable zoom

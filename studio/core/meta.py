@@ -17,8 +17,11 @@ import costs: rent until the rent would have bought it) or once anything importe
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import sys
+import threading
 import time
 import warnings
 
@@ -43,6 +46,44 @@ CPU_PARAM_VALUE = 2**12
 CPU_OUTPUT_ELEMENTS = 2**25  # input elements x (a non-weight number)**3: 128 MB of float32 at most
 CPU_PATH_SECONDS = 1.0  # CPU time real runs may take in a process before meta takes over
 _cpu_path_spent = 0.0
+
+
+# torch.nn.init's fills, which layers call from their constructors (reset_parameters). On meta
+# tensors they are Python decompositions (kaiming_uniform_ -> uniform_ -> a dozen prims) that
+# produce nothing: a third of a cold inference. :func:`no_init` skips them on this thread only.
+_INIT_FILLS = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
+               "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+               "kaiming_normal_", "orthogonal_", "sparse_")
+_no_init = threading.local()
+
+
+def _skippable(fill):
+    @functools.wraps(fill)
+    def maybe_fill(tensor, *args, **kwargs):
+        if getattr(_no_init, "on", False):
+            return tensor
+        return fill(tensor, *args, **kwargs)
+    maybe_fill.netstudio_skippable = True
+    return maybe_fill
+
+
+@contextlib.contextmanager
+def no_init():
+    """Build layers without filling their weights, on this thread (other threads, e.g. the lab
+    building a real model, are untouched). Only for modules on meta or about to be replaced by
+    uninitialized memory: their values are never read. Layers calling ``torch.nn.init`` under
+    another name still fill: slower, never wrong."""
+    init = torch.nn.init
+    for name in _INIT_FILLS:  # wrapped once per process; the wrapper defers to the original
+        fill = getattr(init, name, None)
+        if fill is not None and not getattr(fill, "netstudio_skippable", False):
+            setattr(init, name, _skippable(fill))
+    before = getattr(_no_init, "on", False)
+    _no_init.on = True
+    try:
+        yield
+    finally:
+        _no_init.on = before
 
 
 class BudgetError(Exception):
@@ -147,7 +188,7 @@ def infer_node(node_type: NodeType, params: dict, inputs: list,
     ctx = BuildContext(params, list(inputs))
     args = trim(inputs)
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), no_init():
             module = node_type.build(ctx)
         count = count_params(module)
         check_weights(count)

@@ -19,6 +19,7 @@ from studio.core.document import Document, Graph
 from studio.core.meta import BudgetError, check_tensor, check_weights, infer_node, stand_in, trim
 from studio.core.ports import block_ports, node_ports
 from studio.core.threads import single_threaded
+from studio.core.ties import tie_diagnostics
 
 BATCH = 2  # the batch size used for inference; displayed as the symbol N
 MAX_REPEAT = 1_000  # copies of one Block node; each is expanded (and compiled) on its own
@@ -84,6 +85,7 @@ class ShapeInference:
         self.runs = 0  # module builds actually executed (for tests and benchmarks)
         self._orders: dict[str, tuple] = {}  # scope -> (structure, order, diagnostics)
         self._expanding: list[str] = []  # blocks being expanded now, outermost first
+        self._used: set[str] | None = None  # cache keys read, while entries_for records them
 
     def infer(self, doc: Document, scope: str, variables: dict | None = None,
               block_inputs: dict | None = None) -> NetworkShapes:
@@ -122,6 +124,7 @@ class ShapeInference:
             outs, diags = self._infer_node(doc, scope, into, node, variables, block_inputs, result)
             result.outputs[nid] = outs
             result.diagnostics.extend(diags)
+        result.diagnostics.extend(tie_diagnostics(scope, graph, result))  # need the shapes
         return result
 
     def _infer_node(self, doc, scope, into, node, variables, block_inputs, result):
@@ -164,6 +167,8 @@ class ShapeInference:
             return {}, [Diagnostic(ERROR, f"block uses itself: {chain}", scope, node.id, "block")]
         keyed = [stand_in(specs[0], t.same_shape)] if t.same_shape and len(specs) == 1 else specs
         key = _key(node.type, resolved, keyed, t.role == BLOCK and _block_key(doc, resolved))
+        if self._used is not None:
+            self._used.add(key)
         if key not in self.cache:
             self.cache[key] = self._compute(doc, t, resolved, specs, variables)
             if len(self.cache) > self.max_entries:
@@ -175,6 +180,29 @@ class ShapeInference:
             outputs = [TensorSpec(specs[0].shape, outputs[0].dtype)]
         result.param_counts[node.id] = count
         return dict(zip([p.name for p in out_ports], outputs)), []
+
+    def entries_for(self, doc: Document, variables: dict | None = None) -> dict[str, list]:
+        """The cache entries that inferring every network of ``doc`` reads, JSON-safe: what the
+        studio hands its training child so that it does not infer the shapes again (issue 19).
+        Entries are keyed by node type, resolved params and input shapes, so one that does not
+        apply there (other ``--var`` values) is simply never read."""
+        self._used = set()
+        try:
+            for network in doc.networks:
+                self.infer(doc, network, variables)
+            used = self._used
+        finally:
+            self._used = None
+        return {key: [[[list(s.shape), s.dtype] if s is not None else None for s in outs],
+                      message, count]
+                for key in used if key in self.cache
+                for outs, message, count in [self.cache[key]]}
+
+    def seed(self, entries: dict) -> None:
+        """Take entries made by :meth:`entries_for` (another process's) into the cache."""
+        for key, (outs, message, count) in entries.items():
+            self.cache[key] = ([TensorSpec(tuple(s[0]), s[1]) if s is not None else None
+                                for s in outs], message, count)
 
     def _resolve_params(self, t, node, variables, scope):
         resolved, diags = t.defaults(), []

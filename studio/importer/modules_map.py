@@ -16,6 +16,7 @@ import nodes.norm as NO
 import nodes.pooling as P
 import nodes.recurrent as R
 import nodes.reshape as RS
+import nodes.som as SOM
 import nodes.transformer as T
 
 
@@ -180,6 +181,8 @@ _READERS.update({
     T.LayerScale: ("transformer.LayerScale", lambda m: {
         "init": uniform_value(m.weight), "axis": "last" if m.weight.dim() == 1 else "channels"}),
     T.Select: ("transformer.Select", lambda m: {"dim": m.dim, "index": m.index}),
+    SOM.SelfOrganizingMap: ("som.SelfOrganizingMap", lambda m: {
+        "rows": m.rows, "cols": m.cols, "output": m.output}),
 })
 
 

@@ -21,9 +21,10 @@ from studio.core.document import Document, Edge, Node
 from studio.core.layout import apply_layout
 from studio.importer.onnx_graph import (Conversion, Unsupported, attributes,
                                         fold_shape_arithmetic, port_name, read_model)
-# every converter: the shape module registers its own on top of onnx_ops'
-from studio.importer.onnx_ops_shape import CONVERTERS
+# every converter: the modules of exporter patterns register theirs on top of onnx_ops'
+from studio.importer.onnx_ops_unpool import CONVERTERS
 from studio.importer.result import ImportFailed, ImportReport, ImportResult
+from studio.importer.training_head import add_classifier_training
 
 LIMIT = 1e-5  # float32: the same arithmetic in another order stays well below this
 _DTYPES = {1: "float32", 7: "int64"}  # onnx.TensorProto element types the Input node knows
@@ -50,7 +51,7 @@ def import_onnx(path, *, input_shape=None, progress=None) -> ImportResult:
             cv.add("io.Output", [cv.ref(out.name)], name=port_name(out.name))
         except Unsupported as e:
             raise ImportFailed(f"{path}: output {out.name!r}: {e}") from None
-    _add_training(doc, [cv.rank(out.name) for out in model.graph.output])
+    head_note = add_classifier_training(doc, [cv.shapes.get(o.name) for o in model.graph.output])
     apply_layout(doc.networks["model"])
     report = ImportReport("onnx")
     _count(doc, report)
@@ -63,6 +64,7 @@ def import_onnx(path, *, input_shape=None, progress=None) -> ImportResult:
     else:
         _tick(progress, 0.75, "checking against onnxruntime")
         state, report.max_abs_diff = _prove(cv, doc, model, path)
+    report.notes += [head_note] if head_note else []
     report.seconds = time.perf_counter() - start
     _tick(progress, 1.0, "done")
     return ImportResult(doc, state, report)
@@ -130,19 +132,6 @@ def _placeholder(cv: Conversion, onnx_node, reason: str) -> None:
     for i, name in enumerate(onnx_node.output):
         cv.values[name] = (nid, "y" if i == 0 else f"y{i + 1}")
     cv.placeholders.append((nid, op))
-
-
-def _add_training(doc: Document, ranks: list) -> None:
-    """A classification target and loss when the network ends in one (N, classes) output, so
-    the imported document trains as it is (the user can delete them)."""
-    outputs = [n for n in doc.networks["model"].nodes.values() if n.type == "io.Output"]
-    if len(outputs) != 1 or ranks != [2]:
-        return
-    feed = doc.networks["model"].edge_into(outputs[0].id, "x")
-    b = GraphBuilder(doc, "model")
-    target = b.add("io.Target", name="label", shape=[], dtype="int64", field="label")
-    b.add("loss.CrossEntropy", feed.src, target)
-    doc.training = {"recipe": "classification"}
 
 
 def _count(doc: Document, report: ImportReport) -> None:

@@ -13,11 +13,15 @@ import time
 
 import torch
 
+import nodes
 import nodes.module as module_node
+from studio.core import layout
 from studio.core.layout import apply_layout
+from studio.core.node_text import block_outline
 from studio.importer import build, convert, proof, sources, trace, weights_in
 from studio.importer.modules_map import is_mappable
 from studio.importer.result import ImportFailed, ImportReport, ImportResult
+from studio.importer.training_head import add_classifier_training
 
 PROOF_BATCH = 2  # two samples: a reshape that moved the batch dimension cannot hide
 # torchvision builders whose input is not 224×224
@@ -86,9 +90,33 @@ def state_dict_for(items, keypaths: dict, model) -> dict:
     return state
 
 
+def _output_shapes(traced) -> list:
+    """The shape of each tensor the model returns (recorded while tracing; None: not a
+    floating-point tensor, so no classifier head)."""
+    out = next((n for n in traced.graph_module.graph.nodes if n.op == "output"), None)
+    value = traced.values.get(out.name) if out is not None else None
+    values = value if isinstance(value, (tuple, list)) else [value]
+    return [[int(s) for s in v.shape] if isinstance(v, torch.Tensor) and v.is_floating_point()
+            else None for v in values]
+
+
 def _layout(doc) -> None:
     for scope in doc.scopes():
-        apply_layout(doc.graph(scope))
+        graph = doc.graph(scope)
+        apply_layout(graph, _sizes(doc, graph))
+
+
+def _sizes(doc, graph) -> dict:
+    """Estimated node sizes, a Block node's widened to the outline the canvas writes on it
+    (``conv3×3 → conv3×3 + skip``): the layout's own guess reads only the block's name, and an
+    imported document opened from its file keeps these positions, overlaps included."""
+    sizes = layout.estimated_sizes(graph, list(graph.nodes))
+    for nid, node in graph.nodes.items():
+        if nodes.role_of(node.type) == nodes.BLOCK:
+            need = layout.SUMMARY_CHAR_W * len(block_outline(doc, node.params.get("block"))) + 20
+            width, height = sizes[nid]
+            sizes[nid] = (min(layout.MAX_W, max(width, need)), height)
+    return sizes
 
 
 def import_torch(source: str, *, input_shape=None, weights=None, kwargs=None, trust=False,
@@ -135,6 +163,7 @@ def import_instance(model, shape, *, name: str = "model", trust: bool = False, s
     step(0.5, "building the document")
     doc, keypaths = build.DocumentBuilder(converted, model, shape, name).build()
     state = state_dict_for(converted.items, keypaths, model)
+    head_note = add_classifier_training(doc, _output_shapes(traced))
     _layout(doc)
     kinds = [it.kind for it in converted.items]
     report = ImportReport(traced.method, nodes=len(kinds), catalogue_nodes=kinds.count(convert.CATALOGUE),
@@ -155,6 +184,7 @@ def import_instance(model, shape, *, name: str = "model", trust: bool = False, s
         with module_node.trusting(*untrusted):
             report.max_abs_diff = proof.prove(model, doc, state, converted.items, keypaths,
                                               traced.real_values, example)
+    notes += [head_note] if head_note else []
     report.seconds = time.perf_counter() - started
     step(1.0, "done")
     return ImportResult(doc, state, report)

@@ -318,5 +318,56 @@ def words(inp: LabInput, word: str = "", analogy: str = "", count: int = 8,
                      f"{len(shown)} word vectors of {layer}", lines=lines)
 
 
+def word_attribution(inp: LabInput, text: str = "", target: int = -1,
+                     progress=None) -> LabResult:
+    """Which words drove a text classifier's prediction (integrated gradients on the
+    Embedding) for ``text`` or, when empty, the chosen dataset sample, as a strip of words."""
+    from studio.inspect import word_attribution as W
+    from studio.inspect.load import dataset_info
+    ctx = open_context(inp, image=False)
+    vocab = dataset_info(ctx.doc).get("vocab")
+    if not vocab:
+        raise InspectError("the document's dataset has no vocabulary")
+    words, scores, k, probs = W.explain(ctx.compiled, ctx.doc, vocab, text, inp.sample,
+                                        None if target < 0 else target)
+    pred = int(probs.argmax())
+    order = np.argsort(-np.abs(scores))[:3]
+    return LabResult("word_attribution", [Picture(
+        W.strip_picture(words, scores), f"words for class {ctx.name(k)}: green towards, "
+        "red against")], f"predicted {ctx.name(pred)} ({float(probs[pred]):.2f}); explained "
+        f"class {ctx.name(k)}", lines=["strongest: " + ", ".join(
+            f"{words[i]} ({scores[i]:+.2f})" for i in order)],
+        predictions=[(pred, float(probs[pred]))])
+
+
 TOOLS = {"attribution": attribution, "maximize": maximize, "attack": attack, "invert": invert,
-         "style": style, "interpolate": interpolate, "tsne": tsne, "words": words}
+         "style": style, "interpolate": interpolate, "tsne": tsne, "words": words,
+         "word_attribution": word_attribution}
+
+
+def generate_class(inp: LabInput, label: int = 0, count: int = 8, seed: int = 0,
+                   progress=None) -> LabResult:
+    """``count`` pictures of class ``label`` (-1: every class, one row each) from a conditional
+    generator (the document's ``generator`` network, else the one on view)."""
+    import dataclasses
+
+    from studio.inspect.generate import class_count, conditional_samples, picture_grid
+    network = "generator" if "generator" in inp.doc.networks else inp.network
+    ctx = open_context(dataclasses.replace(inp, network=network), image=False)
+    known = class_count(ctx.doc, network, ctx.compiled)
+    if not -1 <= label < known:
+        raise InspectError(f"class {label} is out of range: the generator knows classes "
+                           f"0..{known - 1} (-1: all of them)")
+    if count < 1:
+        raise InspectError(f"count must be at least 1, got {count}")
+    classes = list(range(known)) if label < 0 else [label]
+    images = conditional_samples(ctx.compiled, classes, count, seed)
+    what = "every class, one row each" if label < 0 else f"class {ctx.name(label)}"
+    return LabResult("generate", [Picture(picture_grid(images, count),
+                                          f"{what}\n{count} per class, seed {seed}")],
+                     f"generated {len(images)} pictures of {what} (seed {seed})",
+                     lines=[f"rows: {', '.join(ctx.name(k) for k in classes)}"] if label < 0
+                     else [])
+
+
+TOOLS["generate"] = generate_class  # a conditional GAN asked for a chosen class

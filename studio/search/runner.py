@@ -64,7 +64,8 @@ class Search:
         self.storage_url = storage or S.default_storage(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.storage = S.storage_for(self.storage_url, self.options.heartbeat_s)
-        self.study = S.open_study(self.name, self.storage, self.section, self.direction)
+        self.study = S.open_study(self.name, self.storage, self.section, self.direction,
+                                  doc.training.get("epochs"))
         S.write_folder(self.folder, self.name, self.storage_url, doc)
         self.budget = S.budget_of(self.section, self.options.trials)
         timeout = self.options.timeout or self.section.get("timeout")

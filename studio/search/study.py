@@ -97,22 +97,28 @@ def sampler_for(section: dict, existing: int = 0) -> optuna.samplers.BaseSampler
     return optuna.samplers.TPESampler(seed=seed)
 
 
-def pruner_for(section: dict) -> optuna.pruners.BasePruner:
+def pruner_for(section: dict, epochs: int | None = None) -> optuna.pruners.BasePruner:
     name = section.get("pruner") or "median"
     if name == "none":
         return optuna.pruners.NopPruner()
     if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=1)
+        # The budget in epochs is known unless the search varies it: with Optuna's "auto" the
+        # brackets only form once a trial has finished, so the first trials would never enter
+        # a rung and the next ones would compete against nobody.
+        searched = any(d.get("name") == "epochs" for d in section.get("dimensions") or [])
+        top = epochs if isinstance(epochs, int) and epochs > 0 and not searched else "auto"
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=top)
     return optuna.pruners.MedianPruner(
         n_startup_trials=section.get("pruner_startup_trials", 5),
         n_warmup_steps=section.get("pruner_warmup_epochs", 0))
 
 
-def open_study(name: str, storage, section: dict, direction: str) -> optuna.Study:
+def open_study(name: str, storage, section: dict, direction: str,
+               epochs: int | None = None) -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # our progress line says it
     study = optuna.create_study(
         study_name=name, storage=storage, sampler=sampler_for(section),
-        pruner=pruner_for(section), load_if_exists=True,
+        pruner=pruner_for(section, epochs), load_if_exists=True,
         direction="maximize" if direction == "max" else "minimize")
     study.sampler = sampler_for(section, len(study.get_trials(deepcopy=False)))
     wanted = "maximize" if direction == "max" else "minimize"

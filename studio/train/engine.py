@@ -17,6 +17,7 @@ import torch
 
 from studio.compile.flatten import flat_module
 from studio.compile.fx import compile_network
+from studio.core.shapes import ShapeInference
 from studio.train import init_weights, runs, stops
 from studio.train.config import check_counts, resolve_config
 from studio.train.data import DataError, load_dataset
@@ -53,8 +54,14 @@ def _as_float(value) -> float:
 
 class Trainer(StepServices):
     def __init__(self, doc, overrides: dict | None = None, *, out: str | None = None,
-                 resume: str | None = None, callback=None, fit_data: bool = False):
+                 resume: str | None = None, callback=None, fit_data: bool = False,
+                 shapes: dict | None = None):
+        """``shapes``: shape-inference cache entries the studio already computed for ``doc``
+        (``ShapeInference.entries_for``), so compiling does not infer them again."""
         self.resume_dir = None
+        self.inference = ShapeInference()
+        if shapes:
+            self.inference.seed(shapes)
         if resume:  # the run's own document and config, with this call's overrides on top
             from studio.core.serialize import load
             self.resume_dir, saved = runs.read_run(resume)
@@ -92,12 +99,19 @@ class Trainer(StepServices):
         if self.fit_data:
             self._fit(names[0])
         compiled = {n: compile_network(self.doc, n, self.doc.variables, training=True,
-                                       seed=seed + i) for i, n in enumerate(names)}
+                                       seed=seed + i, inference=self.inference)
+                    for i, n in enumerate(names)}
         self._setup_data(compiled)
         self.nets = {n: self._place(n, comp) for n, comp in compiled.items()}
+        held = []  # frozen batch norm layers: kept in evaluation mode (studio.train.optim)
         for name, net in self.nets.items():
-            freeze(net.compiled, c["freeze"] if len(self.nets) == 1 else
-                   (c["freeze"] or {}).get(name, []) if isinstance(c["freeze"], dict) else [])
+            held += freeze(net.compiled, c["freeze"] if len(self.nets) == 1 else
+                           (c["freeze"] or {}).get(name, []) if isinstance(c["freeze"], dict)
+                           else [])
+        if held:
+            self.notes.append(f"frozen batch norm layers run in evaluation mode, their statistics "
+                              f"kept ({len(held)}: {', '.join(held[:4])}"
+                              f"{', ...' if len(held) > 4 else ''})")
         if c["init_weights"] and not self.resume_dir:  # a resume has its own checkpoint
             self.notes.append(init_weights.apply(self.nets, c["init_weights"]))
         self.extra_modules: dict = {}
@@ -241,7 +255,8 @@ class Trainer(StepServices):
         n_batches = len(self.batches)
         lr_groups = [(g, self.base_lr[k]) for k, o in self.optimizers.items()
                      for g in o.param_groups]
-        first_lr = lr_groups[0][1]  # the logged one: the first optimizer's (a GAN has two)
+        # the logged one: the first optimizer's (a GAN has two; a SOM none, it logs its own)
+        first_lr = lr_groups[0][1] if lr_groups else None
         mean = self.dist.mean if self.dist.active else float  # logged values over ranks
         while self.epoch < int(c["epochs"]):
             self.batches.set_epoch(self.epoch)
@@ -273,7 +288,8 @@ class Trainer(StepServices):
                         self.step == max_steps:
                     self.events.emit(
                         "step", step=self.step, epoch=self.epoch + 1, batch=self.batch_in_epoch,
-                        batches=n_batches, lr=first_lr * factor,
+                        batches=n_batches, **({} if first_lr is None else
+                                              {"lr": first_lr * factor}),
                         samples_per_s=seen * world / max(1e-9, time.perf_counter() - start),
                         **{k: mean(_as_float(v)) for k, v in result.items()})
                 if self.prober.every:

@@ -1,5 +1,6 @@
 """Training that starts from given weights (``training.init_weights``: an imported model's
-``NAME.safetensors``, or any weights saved from a network of the same shape).
+``NAME.safetensors``, any weights saved from a network of the same shape, or a run folder:
+its best checkpoint, see ``run_weights``).
 
 Fine-tuning changes a network after its weights were saved (a new head, a wider last layer), so
 the file is matched tensor by tensor: a tensor whose name and shape match is loaded; a layer
@@ -32,6 +33,11 @@ def absolute_override(training: dict | None, doc_dir) -> dict:
 def read(path: Path) -> dict:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
+
+    from studio.train.run_weights import run_checkpoint, run_weights
+    found = run_checkpoint(path)  # a run folder or one of its checkpoints
+    if found:
+        return run_weights(*found)
     if not path.is_file():
         raise ConfigError(f"training.init_weights: {path} does not exist (the weights file is "
                           "looked up beside the document)")

@@ -101,3 +101,18 @@ register(
     Metric("loss_g", MIN, "a GAN generator's loss (non-saturating)"),
     Metric("samples_per_s", MAX, "training throughput"),
 )
+
+# self-organizing maps (studio.train.recipes.som)
+register(
+    # (not plotted: the som recipe reports it as its loss too, plotted as val.loss)
+    Metric("quantization_error", MIN, "mean distance of a sample to its best-matching prototype "
+           "(self-organizing map)"),
+    Metric("topographic_error", MIN, "share of samples whose two nearest prototypes are not "
+           "grid neighbours (self-organizing map)", "accuracy", splits=("val",)),
+    Metric("sigma", None, "a self-organizing map's neighbourhood radius, in grid units",
+           "learning rate", step=True),
+)
+
+# greedy layer-wise pretraining (studio.train.recipes.layerwise): stages 1..N, then fine-tuning
+register(Metric("stage", None, "which stage of layer-wise pretraining runs (the last: "
+                "fine-tuning end to end)"))

@@ -55,16 +55,37 @@ def l1_penalty(module: torch.nn.Module, weight: float):
 
 
 def freeze(compiled, node_ids: list) -> list:
-    """Stop gradients for the modules of ``node_ids`` (a Block freezes its whole sub-graph)."""
+    """Stop gradients for the modules of ``node_ids`` (a Block freezes its whole sub-graph).
+    Their batch-norm layers stay in evaluation mode, as in Keras: a frozen layer keeps its
+    statistics (bit-identical buffers) and normalizes with them in training as at inference.
+    Returns the names of those batch-norm layers (for the training log)."""
     names = {nid: name for name, nid in compiled.node_map.items()}
     unknown = [n for n in node_ids if n not in names]
     if unknown:
         raise ConfigError(f"freeze: no node(s) {', '.join(unknown)} in this network")
+    held = []
     for nid in node_ids:
         if hasattr(compiled.module, names[nid]):  # Input/Target nodes have no module
-            for p in compiled.module.get_submodule(names[nid]).parameters():
+            node_module = compiled.module.get_submodule(names[nid])
+            for p in node_module.parameters():
                 p.requires_grad_(False)
-    return node_ids
+            for sub_name, sub in node_module.named_modules(prefix=names[nid]):
+                if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
+                    _hold_in_eval(sub)
+                    held.append(sub_name)
+    return held
+
+
+def _stay_in_eval(module: torch.nn.Module, mode: bool = True) -> torch.nn.Module:
+    # In training mode batch norm normalizes with the batch's statistics and moves its running
+    # ones: a frozen backbone would drift away from the features its head is trained on.
+    return torch.nn.Module.train(module, False)
+
+
+def _hold_in_eval(module: torch.nn.Module) -> None:
+    """``module.train(True)`` (the engine's, a parent's) leaves this module in eval mode."""
+    module.train = _stay_in_eval.__get__(module)
+    module.eval()
 
 
 class Schedule:

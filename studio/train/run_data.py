@@ -149,6 +149,9 @@ class RunData:
     def _on_warning(self, e):
         self.log.append(f"warning: {e.get('message')}")
 
+    def _on_note(self, e):  # what the run inferred, or a recipe's stage (layerwise)
+        self.log.append(f"note: {e.get('message')}")
+
     def _on_test(self, e):
         self.test = e.get("test")
         shown = "  ".join(f"{k} {v:.4g}" for k, v in (self.test or {}).items()

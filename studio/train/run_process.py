@@ -53,10 +53,12 @@ def _lower_priority() -> None:
 
 
 def child_main(doc_json: str, overrides: dict, out: str | None, resume: str | None,
-               events, stop, pause, threads: int | None = None) -> None:
+               events, stop, pause, threads: int | None = None,
+               shapes: dict | None = None) -> None:
     """The child's entry point: train and stream events; report a crash as a ``crash`` event.
     ``threads``: intra-op threads once set up; None asks the policy, which keeps a core for
-    the studio (:mod:`studio.train.threads_policy`)."""
+    the studio (:mod:`studio.train.threads_policy`). ``shapes``: the studio's inferred shapes
+    (``ShapeInference.entries_for``), so set-up does not infer them again."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is for the GUI
     try:
         _redirect_output(Path(resume or out))
@@ -79,7 +81,7 @@ def child_main(doc_json: str, overrides: dict, out: str | None, resume: str | No
 
         from studio.train.threads_policy import apply_thread_policy
         trainer = Trainer(doc, overrides, out=None if resume else out, resume=resume,
-                          callback=callback)
+                          callback=callback, shapes=shapes)
         trainer.setup()
         # lowered only now: set-up is what a Train press waits for (the studio idles meanwhile),
         # and on a busy machine a niced set-up took seconds longer (issue 19)
@@ -101,14 +103,14 @@ class TrainingProcess:
     """The parent's handle on one training child: start, pause, stop, kill, drain events."""
 
     def __init__(self, doc_json: str, overrides: dict, run_dir: str, resume: bool = False,
-                 threads: int | None = None):
+                 threads: int | None = None, shapes: dict | None = None):
         self.ctx = mp.get_context("spawn")
         self.run_dir = Path(run_dir)
         self.queue = self.ctx.Queue()
         self.stop_flag, self.pause_flag = self.ctx.Event(), self.ctx.Event()
         args = (doc_json, overrides, None if resume else str(run_dir),
                 str(run_dir) if resume else None, self.queue, self.stop_flag, self.pause_flag,
-                threads)
+                threads, shapes)
         self.process = self.ctx.Process(target=child_main, args=args, daemon=True,
                                         name="netstudio-train")
         self.stop_asked_at: float | None = None

@@ -59,7 +59,12 @@ def test_every_template_flattens_to_the_same_step(name, network):
     assert grads_f.keys() == grads_m.keys()
     for k in grads_m:
         torch.testing.assert_close(grads_f[k], grads_m[k], rtol=0, atol=0)
-    assert _calls(flat, *args) < _calls(module, *args)
+    calls = _calls(module, *args)
+    # fewer calls, unless the network is nothing but its weighted layers (som-colours: input,
+    # the map, output), where there is nothing to flatten away
+    bare = 1 + sum(1 for m in module.modules() if m is not module
+                   and next(m.parameters(recurse=False), None) is not None)
+    assert _calls(flat, *args) < calls or calls == bare == _calls(flat, *args)
 
 
 def test_only_layers_with_weights_stay_calls():

@@ -37,7 +37,24 @@ RECIPES = {"classification", "regression", "segmentation", "sequence", "reconstr
 DATASETS = {"digits", "shapes", "toy2d", "digit-rows", "sine", "adding", "copy", "reverse",
             "sort", "text"}
 SPECIAL = {"gan", "contrastive-divergence"}  # recipes that do not minimize the graph's losses
+REQUIRED += ["som", "som-colours"]  # issue 20: Kohonen maps, trained by competition (no loss)
+DATASETS.add("colours")
+REQUIRED += ["vqa", "sentiment"]  # issue 20: two inputs; many-to-one text
+DATASETS |= {"vqa", "sentiment"}
+RECIPES.add("som")
+REQUIRED += ["softmax-regression", "linear-regression", "mlp-regression", "fc-as-conv"]  # #20
+DATASETS.add("friedman1")  # issue 20: square-loss regression
+REQUIRED += ["rotation-pretext", "linear-probe", "cbow"]  # issue 20: self-supervised; CBOW
+DATASETS.add("rotations")
+RECIPES.add("cbow")
+SPECIAL.add("som")
+REQUIRED += ["tied-autoencoder", "stacked-autoencoder-layerwise"]  # issue 20
+RECIPES.add("layerwise")
+REQUIRED.append("cgan")  # issue 20: conditional GAN (labels into G and D)
+RECIPES.add("conditional-gan")
+SPECIAL.add("conditional-gan")
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+OPTIMIZERS["adamw"] = torch.optim.AdamW  # cbow: decoupled weight decay
 
 
 @pytest.fixture(autouse=True, scope="module")

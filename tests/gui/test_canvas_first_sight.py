@@ -54,6 +54,7 @@ def check_scope(window, where: str) -> None:
         assert set(inputs) <= set(inside), f"{where}: inputs {inputs} not all on screen"
         assert len(inside) >= MIN_SHARE * len(items), \
             f"{where}: only {len(inside)} of {len(items)} nodes on screen"
+    check_labels(scene, where)
     stroker = QPainterPathStroker()
     stroker.setWidth(1.0)
     for edge, edge_item in scene.edges.items():
@@ -63,6 +64,25 @@ def check_scope(window, where: str) -> None:
                 continue
             assert not wire.intersects(body(item).adjusted(1, 1, -1, -1)), \
                 f"{where}: wire {edge.src[0]} -> {edge.dst[0]} crosses node {nid}"
+
+
+def check_labels(scene, where: str) -> None:
+    """Shape labels never cover a node (nor its port knobs) or one another, and every output
+    port with a wire still says its shape on one of its wires."""
+    shown = [(e, i.label_item.rect) for e, i in scene.edges.items() if i.label_item.shown()]
+    for n, (edge, rect) in enumerate(shown):
+        for other, rect2 in shown[n + 1:]:
+            assert not rect.intersects(rect2), \
+                f"{where}: labels of {edge.src} and {other.src} overlap"
+        for nid, item in scene.nodes.items():
+            assert not rect.intersects(body(item)), f"{where}: label of {edge.src} on {nid}"
+            for port in item.ports.values():  # the knob as painted (its hit area is larger)
+                knob = port.mapRectToScene(port.rect()).adjusted(-0.75, -0.75, 0.75, 0.75)
+                assert not rect.intersects(knob), \
+                    f"{where}: label of {edge.src} on port {nid}.{port.name}"
+    said = {e.src for e, _ in shown}
+    ports = {e.src for e in scene.edges}
+    assert said == ports, f"{where}: no label for {sorted(ports - said)}"
 
 
 @pytest.mark.parametrize("name,preset", cases())
@@ -156,6 +176,56 @@ def test_the_opening_frame_follows_the_window_until_the_user_moves(studio, qtbot
         studio.resize(1500, 950)
         QApplication.processEvents()
         assert studio.view.zoom() == zoom
+    finally:
+        studio.resize(size)
+        QApplication.processEvents()
+
+
+LAPTOP = (1280, 800)
+
+
+@pytest.mark.parametrize("name,whole", [("lenet5", True), ("mlp", True), ("vae", True),
+                                        ("resnet18", False)])
+def test_a_laptop_window_shows_the_whole_graph(studio, name, whole):
+    """Templates are wrapped for 1600x1000; in a 1280x800 window the layout is wrapped again
+    for the narrower canvas on opening, so the whole network shows with readable titles (the
+    positions are the automatic ones, so nobody's arrangement is lost), and the wires still go
+    around the nodes. ResNet-18's blocks are too wide for a 726 px canvas at the readable zoom:
+    it opens readable on its inputs with most of it on screen."""
+    size = studio.size()
+    try:
+        studio.resize(*LAPTOP)
+        QApplication.processEvents()
+        studio.set_document(configured(name).copy())
+        studio.session.flush()
+        QApplication.processEvents()
+        check_scope(studio, f"{name} at 1280x800")
+        seen = studio.view.mapToScene(studio.view.viewport().rect()).boundingRect()
+        outside = [n for n, i in studio.scene.nodes.items() if not seen.contains(body(i))]
+        assert not outside or not whole, f"{name} at 1280x800: {outside} not on screen"
+    finally:
+        studio.resize(size)
+        QApplication.processEvents()
+
+
+def test_a_layout_a_person_arranged_is_not_wrapped_again(studio):
+    """Only automatic layouts are wrapped for the view: moved nodes stay where they were put
+    (the view then opens on the inputs' corner instead)."""
+    doc = configured("lenet5").copy()
+    graph = doc.networks["model"]
+    graph.nodes["label"].ui["pos"] = [graph.nodes["label"].ui["pos"][0] + 40.0,
+                                      graph.nodes["label"].ui["pos"][1]]
+    stored = {n: list(node.ui["pos"]) for n, node in graph.nodes.items()}
+    size = studio.size()
+    try:
+        studio.resize(*LAPTOP)
+        QApplication.processEvents()
+        studio.set_document(doc)
+        studio.session.flush()
+        QApplication.processEvents()
+        now = {n: [i.pos().x(), i.pos().y()] for n, i in studio.scene.nodes.items()}
+        assert now == stored
+        check_scope(studio, "lenet5 arranged by hand at 1280x800")
     finally:
         studio.resize(size)
         QApplication.processEvents()

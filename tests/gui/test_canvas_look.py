@@ -159,6 +159,29 @@ def test_every_network_of_a_gan_is_reachable_and_where_they_meet_is_said(win, qt
     assert tabs.tabs.currentIndex() == 0
 
 
+def test_a_loss_the_recipe_computes_is_shown_beside_the_discriminator_output(win):
+    """A GAN's discriminator has no loss node: the badge under its output names the loss and
+    the recipe, and the opening frame shows it; nowhere else (the generator, a classifier whose
+    loss is a node, a discriminator that has its own loss node)."""
+    from studio.core.builder import GraphBuilder
+    from studio.gui.editor.recipe_losses import recipe_loss
+    doc = _open(win, "dcgan")
+    assert win.scene.loss_badge is None  # the generator is on view first
+    win.session.open_scope("discriminator")
+    QApplication.processEvents()
+    badge = win.scene.loss_badge
+    assert badge is not None and badge.parentItem() is win.scene.nodes["output1"]
+    assert "adversarial loss (recipe gan)" in badge.text and "real → 1" in badge.text
+    seen = win.view.mapToScene(win.view.viewport().rect()).boundingRect()
+    assert seen.contains(badge.sceneBoundingRect())
+    _open(win, "lenet5")
+    assert win.scene.loss_badge is None
+    own = doc.copy()
+    assert recipe_loss(own, "discriminator") is not None
+    GraphBuilder(own, "discriminator").add("loss.BCEWithLogits")
+    assert recipe_loss(own, "discriminator") is None  # its own loss node says it
+
+
 def test_inspector_controls_are_one_line_high_and_explained(win):
     _open(win, "resnet50")
     win.select_node("layer1")
@@ -213,3 +236,35 @@ def test_first_start_hint_until_the_first_edit_and_on_an_empty_canvas(win, qtbot
     finally:
         hint.deleteLater()
         files.settings().remove(SEEN_KEY)
+
+
+def test_zoomed_out_nodes_drop_their_pixmaps_and_labels_and_a_theme_switch_restyles(win):
+    """Below the text zoom, node pixmap caches and shape labels only cost frame time
+    (bench/editor.py): the view switches them off as a whole, and on again when zooming in.
+    Ports and wires are painted by Qt from stored pens: a theme switch restyles them."""
+    from PySide6.QtWidgets import QGraphicsItem
+    from studio.gui.theme import DARK, LIGHT
+    _open(win, "lenet5")
+    view, scene = win.view, win.scene
+    view.zoom_by(0.3 / view.zoom())
+    view.viewport().repaint()
+    assert all(n.cacheMode() == QGraphicsItem.NoCache for n in scene.nodes.values())
+    assert not any(e.label_item.isVisible() for e in scene.edges.values())
+    view.zoom_by(1.0 / view.zoom())
+    view.viewport().repaint()
+    QApplication.processEvents()
+    assert all(n.cacheMode() == QGraphicsItem.DeviceCoordinateCache
+               for n in scene.nodes.values())
+    assert all(e.label_item.isVisible() for e in scene.edges.values())
+    assert sum(e.label_item.shown() for e in scene.edges.values()) >= len(scene.edges) - 2
+    edge = next(iter(scene.edges.values()))
+    port = next(iter(scene.nodes["c1"].ports.values()))
+    try:
+        win.set_theme("light")
+        view.viewport().repaint()
+        assert edge.pen().color() == QColor(LIGHT["edge"])
+        assert port.pen().color() == QColor(LIGHT["node"])
+    finally:
+        win.set_theme("dark")
+        view.viewport().repaint()
+    assert edge.pen().color() == QColor(DARK["edge"])

@@ -114,4 +114,28 @@ def test_dashboard_redraws_at_a_bounded_rate_and_the_last_state_lands(qtbot):
         board.refresh()
     assert len(draws) <= 2
     qtbot.waitUntil(lambda: board.curves.runs[id(run)][1].shown.get(("loss", "loss.raw")) == 39,
-                    timeout=int(dashboard_module.REDRAW_S * 1000) + 1000)
+                    timeout=int(dashboard_module.MAX_REDRAW_S * 1000) + 1000)
+
+
+def test_redraws_are_spaced_by_what_drawing_costs(qtbot, monkeypatch):
+    """Spacing follows the CPU of the last redraw and of its paint: all of a core's budget
+    spent means the longest spacing, none the shortest."""
+    from studio.gui.dashboard import dashboard as dashboard_module
+    from studio.gui.dashboard.dashboard import Dashboard
+    board = Dashboard()
+    qtbot.addWidget(board)
+    board.resize(900, 600)
+    board.show()
+    run = _run(steps=5)
+    board.current = run
+    board.set_history([run], run)
+    view = board.curves.layout_widget
+    qtbot.waitUntil(lambda: view.paint_cpu > 0, timeout=5000)  # painted: its cost counted
+    monkeypatch.setattr(dashboard_module, "DRAW_SHARE", 1e-12)  # any cost is too much
+    run.add({"event": "step", "step": 6, "loss": 0.3})
+    board.refresh(force=True)
+    assert board.redraw_s == dashboard_module.MAX_REDRAW_S
+    monkeypatch.setattr(dashboard_module, "DRAW_SHARE", 1e12)  # any cost is nothing
+    run.add({"event": "step", "step": 7, "loss": 0.2})
+    board.refresh(force=True)
+    assert board.redraw_s == dashboard_module.REDRAW_S

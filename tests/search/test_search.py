@@ -108,6 +108,34 @@ def test_median_pruner_stops_a_learning_rate_of_ten_early(tmp_path):
     assert wild.user_attrs["epochs"] == 1 and "epoch 1" in wild.user_attrs["message"]
 
 
+def test_hyperband_knows_the_epochs_so_the_second_trial_already_competes():
+    """The runner is the same for every pruner (the median test above drives it); what is ours
+    in Hyperband is its budget: with Optuna's "auto" the brackets form only after a trial has
+    finished, so the first trial's epochs would enter no rung and a bad second trial would
+    compete against nobody. Given the epochs (2: one successive-halving bracket, where after
+    epoch 1 only the best of fewer than three trials goes on), it is stopped."""
+    section = {"pruner": "hyperband", "dimensions": [
+        {"name": "optimizer.lr", "type": "float", "low": 1e-3, "high": 10.0, "log": True}]}
+
+    def second_trial_pruned(epochs, section=section):
+        study = optuna.create_study(direction="maximize", pruner=S.pruner_for(section, epochs))
+        good = study.ask()
+        for epoch, accuracy in ((1, 0.8), (2, 0.9)):
+            good.report(accuracy, epoch)
+            assert not good.should_prune()
+        study.tell(good, 0.9)
+        bad = study.ask()
+        bad.report(0.1, 1)
+        return bad.should_prune()
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    assert second_trial_pruned(2)
+    assert not second_trial_pruned(None)  # "auto": what the runner passed before
+    searched = {**section, "dimensions": [{"name": "epochs", "type": "int", "low": 1,
+                                           "high": 4}]}
+    assert not second_trial_pruned(2, searched)  # the epochs vary, so they are not the budget
+
+
 def _cli(folder, *extra):
     return [sys.executable, "-m", "studio", "search", "doc.nnet.json", "--out", str(folder),
             "--heartbeat", "2", *extra]
@@ -166,6 +194,62 @@ def test_killed_search_resumes_and_two_processes_share_the_study(tmp_path):
                  str(tmp_path / "best.nnet.json")]) == 0
     best, _ = document_from_json(json.loads((tmp_path / "best.nnet.json").read_text()))
     assert best.training["optimizer"]["lr"] == study.best_params["optimizer.lr"]
+
+
+def _wait_for_training(folder, deadline_s=900):
+    """Wait until the study's first trial runs and its child writes metrics."""
+    deadline = time.monotonic() + deadline_s  # generous: a loaded shared machine
+    while time.monotonic() < deadline:
+        if (folder / "study.json").exists():
+            trials = _load(folder).get_trials()
+            if trials and trials[0].state == S.State.RUNNING and \
+                    Path(trials[0].user_attrs.get("run_dir", folder / "none"),
+                         "metrics.jsonl").is_file():
+                return
+        time.sleep(0.2)
+    pytest.fail("the search never started training its first trial")
+
+
+def test_ctrl_c_requeues_and_a_timed_rerun_resumes_on_a_named_storage(tmp_path):
+    """Ctrl+C in a terminal (SIGINT to the whole process group, children included) ends the
+    search with 130 and queues the running trial again; a re-run on the same --storage and
+    --study picks it up first, and --timeout stops starting trials once it has passed."""
+    doc = mlp(dimensions=[{"name": "optimizer.lr", "type": "choice",
+                           "choices": [0.002, 0.004, 0.008]}])
+    atomic_write(tmp_path / "doc.nnet.json", dumps(doc))
+    folder, url = tmp_path / "study", f"sqlite:///{tmp_path / 'elsewhere' / 'shared.db'}"
+    (tmp_path / "elsewhere").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    named = ["--study", "lrs", "--storage", url]
+    first = subprocess.Popen(_cli(folder, "--trials", "3", *named), cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        _wait_for_training(folder)
+        os.killpg(first.pid, signal.SIGINT)
+        out, err = first.communicate(timeout=120)
+    finally:
+        first.kill()
+    assert first.returncode == 130, err
+    assert "interrupted: run the same command again to resume" in out
+    assert not (folder / "study.db").exists()  # the study lives where --storage says
+    study = optuna.load_study(study_name="lrs", storage=url)
+    interrupted = study.get_trials()[0]
+    assert interrupted.state == S.State.FAIL and not S.counted(interrupted)
+    assert interrupted.user_attrs["message"] == "interrupted; queued again"
+    waiting = [t for t in study.get_trials() if t.state == S.State.WAITING]
+    # (a queued trial holds its values as Optuna's fixed_params until it is asked for)
+    assert [t.system_attrs["fixed_params"] for t in waiting] == [interrupted.params]
+    # a timeout shorter than one trial: the queued trial starts, nothing after it
+    again = subprocess.run(_cli(folder, "--trials", "3", "--timeout", "1s", *named),
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr
+    study = optuna.load_study(study_name="lrs", storage=url)
+    done = [t for t in study.get_trials() if t.state == S.State.COMPLETE]
+    assert [t.params for t in done] == [interrupted.params]
+    assert S.tally(study)["counted"] == 1 < 3  # stopped by the clock, not the budget
+    from studio.cli import main  # the report by study name on the storage, no folder
+    assert main(["search", "--report", "lrs", "--storage", url]) == 0
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys):

@@ -31,7 +31,7 @@ def test_plots_come_from_the_registry():
     assert list(table) == list(PLOT_AXES)
     assert table["loss"] == (["loss"], ["train.loss", "val.loss"], "loss")
     assert table["accuracy"][1] == ["train.accuracy", "val.accuracy", "val.miou", "val.psnr",
-                                    "val.elbo"]
+                                    "val.elbo", "val.topographic_error"]
     assert table["gradient norm"][0] == ["grad_norm", "grad_norm_g"]  # what the GAN reports
 
 

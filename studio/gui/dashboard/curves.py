@@ -8,6 +8,7 @@ peak-downsamples, without antialiasing, so 100k-point curves still redraw in a f
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -96,12 +97,26 @@ class RunCurves:
             plots[title].removeItem(item)
 
 
+class _MeteredLayout(pg.GraphicsLayoutWidget):
+    """The plots' view, counting the CPU its paints take: the dashboard spaces its redraws by
+    what drawing really costs (:data:`studio.gui.dashboard.dashboard.DRAW_SHARE`)."""
+
+    paint_cpu = 0.0
+
+    def paintEvent(self, event):
+        started = time.process_time()
+        try:
+            super().paintEvent(event)
+        finally:
+            self.paint_cpu += time.process_time() - started
+
+
 class CurvesView(QWidget):
     log_scale_changed = Signal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget = _MeteredLayout()
         self.plots: dict[str, pg.PlotItem] = {}
         for i, (title, _, _, ylabel) in enumerate(PLOTS):
             plot = self.layout_widget.addPlot(row=i // 2, col=i % 2, title=title)

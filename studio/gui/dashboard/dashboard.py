@@ -17,8 +17,14 @@ from studio.gui.dashboard.filters_view import FiltersView
 from studio.gui.guard import guarded
 from studio.gui.dashboard.task_panels import ConfusionView, SamplesView
 from studio.gui.dashboard.task_views import MasksView
+from studio.gui.dashboard.som_view import SomView, is_som_run
 
-REDRAW_S = 0.25  # at most 4 redraws a second while events stream in
+# Redraws while events stream in are spaced by what they cost (issue 19: the studio's CPU per
+# second of training): about DRAW_SHARE of one core goes to drawing, so a redraw of the four
+# curve plots that costs ~20 ms of CPU comes every ~1 s, a cheap one every REDRAW_S at most.
+REDRAW_S = 0.5
+MAX_REDRAW_S = 3.0
+DRAW_SHARE = 0.02
 COLUMNS = ["run", "status", "dataset", "optimizer", "lr", "batch", "epochs", "best"]
 
 
@@ -60,15 +66,18 @@ class Dashboard(QWidget):
         self.classes = ConfusionView()
         self.samples = SamplesView()
         self.masks = MasksView()
+        self.som_map = SomView()  # self-organizing maps: prototypes and U-matrix
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(2000)
         self.tabs = QTabWidget()
         for widget, title in ((self.curves, "Curves"), (self.filters, "Filters"),
                               (self.activations, "Activations"), (self.classes, "Classes"),
-                              (self.masks, "Masks"), (self.samples, "Samples"),
+                              (self.masks, "Masks"), (self.som_map, "Map"),
+                              (self.samples, "Samples"),
                               (self.log, "Log")):
             self.tabs.addTab(widget, title)
         self.tabs.setTabVisible(self.tabs.indexOf(self.masks), False)  # segmentation runs only
+        self.tabs.setTabVisible(self.tabs.indexOf(self.som_map), False)  # som runs only
         self.tabs.currentChanged.connect(lambda _i: self.refresh(force=True))
         header = QHBoxLayout()
         header.addWidget(self.status, 1)
@@ -93,6 +102,8 @@ class Dashboard(QWidget):
         self.current = None
         self._log_version = -1
         self._drawn_at = float("-inf")
+        self.redraw_s = REDRAW_S  # the spacing the last redraw's cost asks for
+        self._paint_seen = 0.0  # the curves' paint CPU counted so far
         self._redraw_timer = QTimer(self, singleShot=True)
         self._redraw_timer.timeout.connect(self._redraw_due)
 
@@ -152,20 +163,30 @@ class Dashboard(QWidget):
     def refresh(self, force: bool = False) -> None:
         """Redraw the header and the visible tab from the current run's buffers.
 
-        The controller drains events at ~30 Hz; drawing follows at most every ``REDRAW_S``
-        (the last call always lands, from a timer). Painting four plots in software costs
-        ~6 ms (20-40 ms with pyqtgraph's auto-range); at 30 Hz that took a large share of a
-        core from training and froze the event loop for up to ~100 ms at a time."""
+        The controller drains events at 10-30 Hz; drawing follows at most every
+        ``redraw_s`` (the last call always lands, from a timer), which the previous redraw's
+        CPU sets (see ``DRAW_SHARE``). Drawing on every drain took a large share of a core from
+        training and froze the event loop for up to ~100 ms at a time."""
         run = self.current
         if run is None:
             return
         now = time.monotonic()
-        if not force and now - self._drawn_at < REDRAW_S:
+        if not force and now - self._drawn_at < self.redraw_s:
             if not self._redraw_timer.isActive():
-                self._redraw_timer.start(int((REDRAW_S - (now - self._drawn_at)) * 1000) + 1)
+                self._redraw_timer.start(int((self.redraw_s - (now - self._drawn_at)) * 1000) + 1)
             return
         self._redraw_timer.stop()
         self._drawn_at = now
+        started = time.process_time()
+        self._redraw(run, force)
+        # this redraw's CPU, plus what painting the previous one took (painting follows later,
+        # from the event loop)
+        painted = self.curves.layout_widget.paint_cpu
+        cost = time.process_time() - started + painted - self._paint_seen
+        self._paint_seen = painted
+        self.redraw_s = min(MAX_REDRAW_S, max(REDRAW_S, cost / DRAW_SHARE))
+
+    def _redraw(self, run, force: bool) -> None:
         self._header(run)
         self._update_rows()
         self.activations.set_run(run)  # on-demand buttons work before the tab is shown
@@ -182,6 +203,8 @@ class Dashboard(QWidget):
             self.classes.refresh(run)
         elif tab is self.masks:
             self.masks.refresh(run)
+        elif tab is self.som_map:
+            self.som_map.refresh(run)
         elif tab is self.samples:
             self.samples.refresh(run)
         if tab is self.log or run.error or force:
@@ -198,6 +221,9 @@ class Dashboard(QWidget):
         index = self.tabs.indexOf(self.masks)
         if self.tabs.isTabVisible(index) != segmentation:
             self.tabs.setTabVisible(index, segmentation)
+        index, som = self.tabs.indexOf(self.som_map), is_som_run(run)
+        if self.tabs.isTabVisible(index) != som:
+            self.tabs.setTabVisible(index, som)
 
     def _header(self, run) -> None:
         speed = run.steps.get("samples_per_s")

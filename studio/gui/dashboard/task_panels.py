@@ -159,7 +159,9 @@ class SamplesView(QWidget):
             pixmap = QPixmap(str(run.folder / samples["image"]))
             self.title.setText(f"{kind} · epoch {epoch}"
                                + (" (top: inputs, bottom: outputs)" if kind == "reconstruction"
-                                  else ""))
+                                  else "")
+                               + (f" · one row per class: {', '.join(samples['rows'])}"
+                                  if samples.get("rows") else ""))  # a conditional GAN's grid
             self.picture.setPixmap(pixmap.scaled(pixmap.size() * 3, Qt.KeepAspectRatio,
                                                  Qt.FastTransformation))
         elif kind == "masks":

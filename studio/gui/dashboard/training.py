@@ -1,5 +1,7 @@
 """The GUI side of a training run: start the child process on a snapshot of the document, drain
-its events into :class:`RunData` buffers from a ~30 Hz timer, pause/stop/resume, notice a dead
+its events into :class:`RunData` buffers from a timer (~30 Hz until the first step arrives, so
+Train answers at once, then 10 Hz: a steady run's curves move a few times a second anyway, and
+each wake-up costs the studio CPU the training could use), pause/stop/resume, notice a dead
 child, and mark the run stale when the document is edited meanwhile (the run never changes).
 
 Nothing here draws: after each drain :attr:`tick` fires once and the dashboard redraws what is
@@ -17,7 +19,8 @@ from studio.train.run_data import RunData
 from studio.train.run_process import TrainingProcess, exit_reason, last_log_lines
 from studio.train.watch import dashboard_overrides, input_shape, watched_nodes
 
-TICK_MS = 33
+TICK_MS = 33  # until the run's first step
+STEADY_TICK_MS = 100  # then
 
 
 class TrainingController(QObject):
@@ -81,7 +84,10 @@ class TrainingController(QObject):
         run = RunData(folder.name, folder)
         run.input_shape = input_shape(doc)
         run.watched = watched_nodes(doc)
-        self._launch(TrainingProcess(snapshot, merged, str(folder), threads=self.threads), run)
+        # what the editor inferred already, so the child's set-up does not infer it again
+        shapes = self.session.inference.entries_for(doc)
+        self._launch(TrainingProcess(snapshot, merged, str(folder), threads=self.threads,
+                                     shapes=shapes), run)
         return run
 
     def resume(self) -> bool:
@@ -107,7 +113,7 @@ class TrainingController(QObject):
             self.history.insert(0, run)
         self._set_stale(False)
         process.start()
-        self.timer.start()
+        self.timer.start(TICK_MS)
         self.started.emit(run)
         self.state_changed.emit()
 
@@ -160,6 +166,8 @@ class TrainingController(QObject):
         events = process.drain()
         if events:
             run.add_all(events)
+            if run.last_step and self.timer.interval() != STEADY_TICK_MS:
+                self.timer.setInterval(STEADY_TICK_MS)
         process.enforce_stop()
         if not process.alive():
             run.add_all(process.drain(limit=100000))  # what was still in the pipe

@@ -62,6 +62,8 @@ FIELDS = [
     ("device", "Device", "device", None, None),
     ("amp", "Mixed precision", "bool", None, "float16 autocast (CUDA only)"),
     ("seed", "Seed", "int", None, None),
+    ("init_weights", "Initial weights", "text", None, "a run folder or a .safetensors file to "
+     "start from (relative to the document's folder); empty: fresh weights"),
 ]
 
 
@@ -126,6 +128,10 @@ class TrainingPanel(QWidget):
             box.toggled.connect(lambda on, p=path: self.set_value(p, bool(on)))
             return box
         line = QLineEdit()
+        if kind == "text":  # empty text means "not set" (None), as in the document
+            line.editingFinished.connect(
+                lambda p=path, w=line: self.set_value(p, w.text().strip() or None))
+            return line
         line.editingFinished.connect(lambda p=path, w=line: self._float_done(p, w))
         return line
 

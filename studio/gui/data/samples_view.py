@@ -11,8 +11,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import (QGridLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 TILE = 96  # side of one sample's picture, in pixels
 
@@ -71,11 +71,29 @@ def sample_pixmap(sample, side: int = TILE) -> QPixmap | None:
 
 
 def tile(sample, side: int = TILE) -> QWidget:
-    """One sample: its picture (or text) and its label under it."""
+    """One sample: its picture (or text) and its label under it; the other inputs of a
+    multi-input sample (a question beside its picture) in a row with the first."""
     holder = QWidget()
     column = QVBoxLayout(holder)
     column.setContentsMargins(2, 2, 2, 2)
     column.setSpacing(1)
+    if sample.parts:
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        for part in (sample, *sample.parts):
+            row.addWidget(_content(part, side))
+        column.addLayout(row)
+    else:
+        column.addWidget(_content(sample, side))
+    caption = QLabel(sample.label)
+    caption.setAlignment(Qt.AlignCenter)
+    caption.setObjectName("sampleLabel")
+    column.addWidget(caption)
+    return holder
+
+
+def _content(sample, side: int) -> QLabel:
+    """A sample's picture, or its text (tokens, values) when it has none."""
     picture = QLabel()
     picture.setAlignment(Qt.AlignCenter)
     pixmap = sample_pixmap(sample, side)
@@ -86,12 +104,7 @@ def tile(sample, side: int = TILE) -> QWidget:
         picture.setText(text)
         picture.setWordWrap(True)
         picture.setFixedWidth(side * 2)
-    caption = QLabel(sample.label)
-    caption.setAlignment(Qt.AlignCenter)
-    caption.setObjectName("sampleLabel")
-    column.addWidget(picture)
-    column.addWidget(caption)
-    return holder
+    return picture
 
 
 class SampleGrid(QWidget):
@@ -117,10 +130,12 @@ class SampleGrid(QWidget):
             self.tiles = [self._table(samples, headers)]
             self.grid.addWidget(self.tiles[0], 0, 0)
             return
+        # a tile with a question beside its picture is about three pictures wide
+        columns = max(1, self.columns // 3) if samples and samples[0].parts else self.columns
         for i, sample in enumerate(samples):
             widget = tile(sample, self.side)
             self.tiles.append(widget)
-            self.grid.addWidget(widget, i // self.columns, i % self.columns)
+            self.grid.addWidget(widget, i // columns, i % columns)
 
     def _table(self, samples: list, headers: list | None) -> QTableWidget:
         width = len(np.ravel(samples[0].value))

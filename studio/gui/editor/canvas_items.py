@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from studio.gui.editor.block_peek import MARK, toggle_peek
 from studio.gui.theme import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR, category_colour, colours
@@ -41,10 +41,15 @@ def format_value(value) -> str:
     return str(value)
 
 
-class PortItem(QGraphicsItem):
-    """A connection point; dragging from it draws a wire (handled by the scene)."""
+class PortItem(QGraphicsEllipseItem):
+    """A connection point; dragging from it draws a wire (handled by the scene).
+
+    Painted by Qt's own ellipse item, not by Python: a 1,000-node canvas has ~2,500 ports and
+    a Python ``paint`` call for each of them cost ~5 ms of every pan/zoom frame (bench/editor.py).
+    The colours are set when the state or the theme changes, not read at every paint."""
 
     RADIUS = 5.0
+    HIT = RADIUS + 3  # the square a click or a hovering wire catches, larger than the knob
 
     def __init__(self, parent, node_id: str, name: str, kind: str, pos: QPointF):
         super().__init__(parent)
@@ -53,29 +58,30 @@ class PortItem(QGraphicsItem):
         self.setPos(pos)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CrossCursor)
+        self.restyle()
 
     @property
     def end(self) -> tuple[str, str]:
         return (self.node_id, self.name)
 
-    def boundingRect(self) -> QRectF:
-        r = self.RADIUS + 3
-        return QRectF(-r, -r, 2 * r, 2 * r)
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(QRectF(-self.HIT, -self.HIT, 2 * self.HIT, 2 * self.HIT))
+        return path
 
     def set_state(self, state) -> None:
         if state != self.state:
             self.state = state
-            self.update()
+            self.restyle()
 
-    def paint(self, painter, option, widget=None):
-        if option.levelOfDetailFromTransform(painter.worldTransform()) < LOD_TEXT:
-            return  # specks under a pixel or two; a 1,000-node overview paints ~400 of them
+    def restyle(self) -> None:
+        """Colours from the active theme and the hover state (also after a theme switch)."""
         c = colours()
         fill = {"ok": OK_COLOUR, "bad": ERROR_COLOUR}.get(self.state, c["edge"])
-        painter.setPen(QPen(QColor(c["node"]), 1.5))
-        painter.setBrush(QColor(fill))
         r = self.RADIUS + (2 if self.state else 0)
-        painter.drawEllipse(QPointF(0, 0), r, r)
+        self.setRect(QRectF(-r, -r, 2 * r, 2 * r))
+        self.setPen(QPen(QColor(c["node"]), 1.5))
+        self.setBrush(QColor(fill))
 
 
 def split_title(title: str) -> tuple[str, str]:
@@ -112,7 +118,9 @@ class NodeItem(QGraphicsItem):
         self.is_block, self.miniature = is_block, list(miniature)
         width = self.fit_width(in_names, out_names)
         resized = width != self.width
-        if (in_names, out_names) != (self.in_names, self.out_names) or resized or not self.ports:
+        reshaped = (in_names, out_names) != (self.in_names, self.out_names) or resized or \
+            not self.ports
+        if reshaped:
             self.width = width
             for port in self.ports.values():
                 port.setParentItem(None)
@@ -130,8 +138,9 @@ class NodeItem(QGraphicsItem):
         self.height = HEADER + SUMMARY + rows * ROW + PAD
         self._update_tooltip()
         self.update()
-        if resized and self.scene() is not None and hasattr(self.scene(), "node_moved"):
-            # the output ports moved with the right side (a summary resolved to other values)
+        if reshaped and self.scene() is not None and hasattr(self.scene(), "node_moved"):
+            # the ports moved (the right side with a wider summary, rows with new port names):
+            # the wires re-attach; a mere change of text moves nothing (no re-routing)
             self.scene().node_moved(self.node_id)
 
     def title_width(self) -> float:
@@ -197,10 +206,7 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QPen(border, 2 if self.isSelected() or self.severity else 1))
         painter.setBrush(QColor(c["node"]))
         painter.drawRoundedRect(body, 6, 6)
-        head = QPainterPath()
-        head.addRoundedRect(QRectF(1, 1, width - 2, HEADER), 5, 5)
-        head.addRect(QRectF(1, HEADER - 6, width - 2, 6))
-        painter.fillPath(head.simplified(), QBrush(accent.darker(160)))
+        painter.fillPath(self._header_path(), QBrush(accent.darker(160)))
         painter.fillRect(QRectF(1, 1, 4, HEADER), accent)
         self._paint_title(painter, width - TITLE_LEFT - TITLE_RIGHT)
         painter.setFont(SMALL_FONT)
@@ -225,6 +231,16 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QColor("#ffffff"))
             painter.setFont(TITLE_FONT)
             painter.drawText(QRectF(width - 10, -8, 16, 16), Qt.AlignCenter, "!")
+
+    def _header_path(self) -> QPainterPath:
+        """The header's outline (rounded top, square bottom), kept until the width changes:
+        a cache re-render on every zoom step rebuilt it each time."""
+        if getattr(self, "_head", (None,))[0] != self.width:
+            head = QPainterPath()
+            head.addRoundedRect(QRectF(1, 1, self.width - 2, HEADER), 5, 5)
+            head.addRect(QRectF(1, HEADER - 6, self.width - 2, 6))
+            self._head = (self.width, head.simplified())
+        return self._head[1]
 
     def _paint_miniature(self, painter) -> None:
         """A block's inside as a row of chips in its layers' colours, between the port names

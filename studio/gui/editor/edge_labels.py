@@ -1,10 +1,10 @@
-"""The tensor shape an edge carries, drawn as a small pill at the middle of the edge.
+"""The tensor shape an edge carries, drawn as a small pill beside the edge's wire.
 
-A label is a child item of its edge, so whoever draws or routes the edge only calls
-:meth:`ShapeLabel.place` with the new path. Edges fanning out of one output port carry the same
-tensor, and their labels used to sit on top of each other: only the shortest edge of such a fan
-shows the shape. That choice is made when painting, from the scene's current edges, so removing
-the labelled edge hands the label to a sibling without any bookkeeping.
+A label is a child item of its edge; where it goes is decided for the whole scene at once by
+:func:`place_labels` (``label_place``), so that labels never cover a node or each other where
+gaps are narrow: edges fanning out of one output port carry the same tensor and one label per
+port says it; a label with no free spot along its wire is not drawn (the wire's tooltip still
+says the shape). Whoever changes a wire or a text only asks for a new placement.
 """
 from __future__ import annotations
 
@@ -25,44 +25,43 @@ class ShapeLabel(QGraphicsItem):
         super().__init__(edge_item)
         self.edge_item = edge_item
         self.text = ""
-        self.rect = QRectF()
+        self.rect = QRectF()  # scene coordinates (the edge item sits at the origin)
+        self.placed = False  # set by place_labels: this label is its port's, at self.rect
         self.setZValue(0.5)  # over wires, under nodes
+
+    def size(self) -> tuple[float, float]:
+        metrics = QFontMetricsF(LABEL_FONT)
+        return metrics.horizontalAdvance(self.text) + 8, metrics.height() + 2
 
     def set_text(self, text: str) -> None:
         if text != self.text:
-            self.prepareGeometryChange()
             self.text = text
-            self.place(self.edge_item.path)
+            self.edge_item.setToolTip(text)
+            self.request()
 
-    def place(self, path) -> None:
-        """Centre the pill on the middle of ``path`` (scene coordinates of the edge)."""
-        self.prepareGeometryChange()
-        if not self.text:
-            self.rect = QRectF()
-            return
-        mid = path.pointAtPercent(0.5)
-        metrics = QFontMetricsF(LABEL_FONT)
-        w, h = metrics.horizontalAdvance(self.text) + 8, metrics.height() + 2
-        self.rect = QRectF(mid.x() - w / 2, mid.y() - h - 2, w, h)
+    def request(self) -> None:
+        """The wire or the text changed: the scene places its labels again (coalesced)."""
+        scene = self.edge_item.scene()
+        if scene is not None and hasattr(scene, "request_labels"):
+            scene.request_labels(self.edge_item.edge.src)
+
+    def set_place(self, rect: QRectF | None) -> None:
+        rect = rect if rect is not None else QRectF()
+        if rect != self.rect or self.placed != (not rect.isNull()):
+            self.prepareGeometryChange()
+            self.rect, self.placed = rect, not rect.isNull()
+            self.update()
 
     def shown(self) -> bool:
-        """Whether this label is the one its output port shows (the fan's shortest edge)."""
-        if not self.text:
-            return False
-        return min(self.siblings(), key=_fan_key, default=self.edge_item) is self.edge_item
-
-    def siblings(self) -> list:
-        """The edges in the scene leaving the same output port as this one (itself included)."""
-        scene, edge = self.edge_item.scene(), self.edge_item.edge
-        touching = getattr(scene, "_by_node", {}).get(edge.src[0], ()) if scene else ()
-        return [e for e in touching if e.edge.src == edge.src] or [self.edge_item]
+        """Whether this label is drawn (its port's label, with a free spot)."""
+        return bool(self.text) and self.placed
 
     def boundingRect(self) -> QRectF:
         return self.rect
 
     def paint(self, painter, option, widget=None):
-        if option.levelOfDetailFromTransform(painter.worldTransform()) < LOD_TEXT \
-                or not self.shown():
+        if not self.shown() or option.levelOfDetailFromTransform(painter.worldTransform()) \
+                < LOD_TEXT:
             return
         c = colours()
         painter.setPen(Qt.NoPen)
@@ -73,7 +72,7 @@ class ShapeLabel(QGraphicsItem):
         painter.drawText(self.rect, Qt.AlignCenter, self.text)
 
 
-def _fan_key(edge_item) -> tuple:
+def fan_key(edge_item) -> tuple:
     """Shortest first (its middle stays closest to the port), then a stable order."""
-    a, b = edge_item.path.pointAtPercent(0), edge_item.path.pointAtPercent(1)
-    return (abs(b.x() - a.x()) + abs(b.y() - a.y()), edge_item.edge.dst)
+    (ax, ay), (bx, by) = edge_item.points[0], edge_item.points[-1]
+    return (abs(bx - ax) + abs(by - ay), edge_item.edge.dst)

@@ -17,6 +17,7 @@ from shiboken6 import isValid
 from nodes import BLOCK, LAYER, role_of
 from studio.core.ops import SetTraining
 from studio.gui.editor.canvas_items import NodeItem
+from studio.gui.editor.fc_conv_action import add_fc_to_conv
 
 SNOWFLAKE = "\u2744"
 ICE = QColor(120, 180, 255)
@@ -145,6 +146,7 @@ class FreezeView:
         thaw.setEnabled(any(i in frozen for i in chosen))
         if not in_network:
             freeze.setToolTip("Freeze the Block node in its network")
+        add_fc_to_conv(menu, self.session, ids)
         return menu
 
     def set_frozen(self, ids, frozen: bool) -> bool:

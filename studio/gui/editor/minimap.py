@@ -167,7 +167,12 @@ class Minimap(QWidget):
     def _go(self, point: QPointF) -> None:
         if not self._world.isEmpty():
             self.view.keep_view()
-            self.view.centerOn(self._to_scene(point))
+            # a click beside the picture (a tall graph leaves bands left and right) goes to
+            # the nearest edge of the graph, not into the empty scene beyond it
+            at = self._to_scene(point)
+            w = self._world
+            self.view.centerOn(min(max(at.x(), w.left()), w.right()),
+                               min(max(at.y(), w.top()), w.bottom()))
             self.update()
 
     def visible_scene_rect(self) -> QRectF:

@@ -6,8 +6,8 @@ items change afterwards because the document said so.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QPointF, Qt
-from PySide6.QtGui import QColor, QPen, QTransform
+from PySide6.QtCore import QLineF, QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import QGraphicsScene
 
 import nodes
@@ -21,7 +21,13 @@ from studio.core.ports import node_ports
 from studio.core import edits
 from studio.gui.editor.canvas_items import NodeItem, PortItem, format_value
 from studio.gui.editor.edge_items import EdgeItem, WireItem, invalidate_routes, reroute_crossing
+from studio.gui.editor import detail
+from studio.gui.editor.detail import draw_overview, fresh_item, restyle_on_theme
+from studio.gui.editor.grid import draw_grid
+from studio.gui.editor.label_place import forget_label, grid_of, place_labels
 from studio.gui.editor.layout_fit import settle_overlaps
+from studio.gui.editor.recipe_losses import add_loss_badge
+from studio.gui.editor.tie_links import TieLinks
 from studio.gui.theme import colours
 
 
@@ -59,9 +65,15 @@ class GraphScene(QGraphicsScene):
         self._wire_port = None
         self._checked: dict = {}
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        detail.start(self)
         session.document_event.connect(self._on_event)
         session.scope_changed.connect(self.rebuild)
         session.shapes_updated.connect(self.apply_shapes)
+        self.tie_links = TieLinks(self)  # dashed curves of weight ties (tied_to)
+        # labels are placed for the whole scene at once, after a batch of changes
+        self._labels_timer = QTimer(self, singleShot=True, interval=0)
+        self._labels_timer.timeout.connect(self.place_labels)
+        self._labels_dirty: set | None = set()  # output ports to label again; None: all
 
     # ---- building from the document ------------------------------------------------------
     def rebuild(self) -> None:
@@ -77,8 +89,10 @@ class GraphScene(QGraphicsScene):
             self._add_edge(edge)
         self.apply_shapes()
         settle_overlaps(self)  # a layout guessed without a view may not fit measured nodes
+        add_loss_badge(self)  # a loss the recipe computes (a GAN's), beside its output
 
     def clear_items(self) -> None:
+        self._labels_dirty, self._label_grid = None, None
         self.clear()
         self.nodes, self.edges, self._by_node = {}, {}, {}
 
@@ -90,6 +104,7 @@ class GraphScene(QGraphicsScene):
         item.setPos(pos[0], pos[1])
         self.nodes[node_id] = item
         self._by_node.setdefault(node_id, set())
+        fresh_item(self, item)
         self.addItem(item)
         invalidate_routes(self)
 
@@ -101,14 +116,18 @@ class GraphScene(QGraphicsScene):
         self.edges[edge] = item
         self._by_node[edge.src[0]].add(item)
         self._by_node[edge.dst[0]].add(item)
+        fresh_item(self, item)
         self.addItem(item)
+        self.request_labels(edge.src)
 
     def _remove_edge(self, edge) -> None:
         item = self.edges.pop(edge, None)
         if item is not None:
             for end in (edge.src[0], edge.dst[0]):
                 self._by_node.get(end, set()).discard(item)
+            forget_label(self, item.label_item)
             self.removeItem(item)
+            self.request_labels(edge.src)  # a sibling may take over the port's label
 
     def _on_event(self, event: str, info: dict) -> None:
         if event == DOCUMENT_REPLACED:
@@ -132,8 +151,8 @@ class GraphScene(QGraphicsScene):
         elif event == "edge_removed":
             self._remove_edge(info["edge"])
         elif event in ("params_changed", "node_renamed") and node_id in self.nodes:
+            # the item calls node_moved itself when its size or ports changed
             self.nodes[node_id].set_content(*node_content(self.session.doc, graph.nodes[node_id]))
-            self.node_moved(node_id)
         elif event == "nodes_moved":
             self.move_items({nid: graph.nodes[nid].ui["pos"] for nid in info.get("nodes", ())
                              if nid in graph.nodes and nid in self.nodes
@@ -150,10 +169,12 @@ class GraphScene(QGraphicsScene):
         invalidate_routes(self)
         if len(positions) * 2 > len(self.nodes):
             wires = set(self.edges.values())
+            self.request_labels()
         else:
             wires = {e for nid in positions for e in self._by_node.get(nid, ())}
             for nid in positions:
                 reroute_crossing(self, self.nodes[nid])
+                self._labels_under(nid)
         for edge_item in wires:
             edge_item.update_path()
 
@@ -165,6 +186,7 @@ class GraphScene(QGraphicsScene):
             edge_item.update_path()
         if node_id in self.nodes:
             reroute_crossing(self, self.nodes[node_id])
+            self._labels_under(node_id)
 
     # ---- shapes and diagnostics ----------------------------------------------------------
     def apply_shapes(self) -> None:
@@ -183,13 +205,39 @@ class GraphScene(QGraphicsScene):
             if node is not None and any(P.is_symbolic(v) for v in node.params.values()):
                 content = node_content(self.session.doc, node, shapes.params.get(nid))
                 if (content[0], content[2]) != (item.title, item.summary):  # title: a block ×N
-                    item.set_content(*content)
-                    self.node_moved(nid)  # its width follows the text: wires re-attach
+                    item.set_content(*content)  # re-attaches the wires if its width changed
         for edge, item in self.edges.items():
             spec = shapes.edge_spec(edge)
             if spec is not item.spec and spec != item.spec:  # label() only where it changed
                 item.spec = spec
                 item.set_label(spec.label() if spec else "?", spec is not None)
+        self.flush_labels()  # part of showing the new shapes (bench: edit -> labels)
+
+    # ---- edge labels ----------------------------------------------------------------------
+    def request_labels(self, src=None) -> None:
+        """Place the labels of output port ``src`` (a (node, port) pair) again soon; all of
+        them when ``src`` is None."""
+        if src is None:
+            self._labels_dirty = None
+        elif self._labels_dirty is not None:
+            self._labels_dirty.add(src)
+        self._labels_timer.start()
+
+    def _labels_under(self, node_id: str) -> None:
+        """Labels a node now stands on find another spot."""
+        for label in grid_of(self).near(self.nodes[node_id].sceneBoundingRect()):
+            self.request_labels(label.edge_item.edge.src)
+
+    def flush_labels(self) -> None:
+        """Place the labels now if a change asked for it (in the same batch as the change: a
+        later scene change would cost the minimap one more render)."""
+        if self._labels_timer.isActive():
+            self.place_labels()
+
+    def place_labels(self) -> None:
+        self._labels_timer.stop()
+        only, self._labels_dirty = self._labels_dirty, set()
+        place_labels(self, only)
 
     # ---- queries --------------------------------------------------------------------------
     def selected_ids(self) -> list[str]:
@@ -301,23 +349,11 @@ class GraphScene(QGraphicsScene):
         if moved:
             self.session.apply(MoveNodes(self.session.scope, moved), "Move")
 
+    def drawForeground(self, painter, rect):
+        draw_overview(self, painter, rect)  # zoomed out: the nodes, batched
+
     def drawBackground(self, painter, rect):
         c = colours()
+        restyle_on_theme(self)
         painter.fillRect(rect, QColor(c["canvas"]))
-        if self._transform().m11() < 0.35:
-            return  # a grid finer than a few pixels is noise and costs paint time
-        step = 20
-        left, top = int(rect.left()) - int(rect.left()) % step, int(rect.top()) - int(rect.top()) % step
-        minor, major = [], []
-        x = left
-        while x < rect.right():
-            (major if x % (step * 5) == 0 else minor).append(QLineF(x, rect.top(), x, rect.bottom()))
-            x += step
-        y = top
-        while y < rect.bottom():
-            (major if y % (step * 5) == 0 else minor).append(QLineF(rect.left(), y, rect.right(), y))
-            y += step
-        painter.setPen(QPen(QColor(c["grid"]), 0))
-        painter.drawLines(minor)
-        painter.setPen(QPen(QColor(c["grid_major"]), 0))
-        painter.drawLines(major)
+        draw_grid(painter, rect, c)

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QGraphicsView
 
 from nodes import BLOCK_INPUT, INPUT, role_of
 from studio.gui.editor.canvas_items import TITLE_FONT, NodeItem
+from studio.gui.editor.detail import apply_detail
+from studio.gui.editor.layout_fit import rewrap_for_view
 
 TYPE_MIME = "application/x-netstudio-node-type"
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
@@ -77,7 +79,7 @@ class GraphView(QGraphicsView):
             self.zoom_by(1.25 / self.zoom())
         self.centerOn(rect.center())
 
-    def frame_start(self) -> None:
+    def frame_start(self, rewrap: bool = True) -> None:
         """The view on opening, switching template, importing and auto-layout: the whole graph
         when it fits with titles readable (>= READABLE_PX on screen); else a readable zoom with
         the graph's start (its inputs) in the top-left corner and as much of the rest as fits."""
@@ -85,8 +87,18 @@ class GraphView(QGraphicsView):
         if not nodes:
             return
         self._start_framing = True
-        rect = nodes_rect(nodes)
         port = self.viewport().rect()
+        # not for a hidden view, nor on the resizes while a window settles (a dock's first
+        # layout passes through sizes nobody sees): opening, switching, the app's first show
+        if rewrap and self.isVisible():
+            if rewrap_for_view(self.scene(), port.width() - 2 * MARGIN,
+                               port.height() - 2 * MARGIN, readable_zoom()):
+                self.scene().flush_labels()
+            nodes = list(self.scene().nodes.values())
+        rect = nodes_rect(nodes)
+        badge = getattr(self.scene(), "loss_badge", None)
+        if badge is not None:  # a loss the recipe computes is part of what the graph says
+            rect = rect.united(badge.sceneBoundingRect())
         fit = min((port.width() - 2 * MARGIN) / max(rect.width(), 1.0),
                   (port.height() - 2 * MARGIN) / max(rect.height(), 1.0))
         zoom = min(FIRST_SIGHT_MAX_ZOOM, max(fit, readable_zoom()))
@@ -115,7 +127,11 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         if self._start_framing:
-            self.frame_start()
+            self.frame_start(rewrap=False)
+
+    def paintEvent(self, event):
+        apply_detail(self.scene(), self.zoom())  # before Qt collects the items to draw
+        super().paintEvent(event)
 
     def readable_width(self) -> float:
         """How wide (scene units) a graph may be to fit this view at the readable zoom:

@@ -84,7 +84,19 @@ TOOLS = [
         Field("word", "Neighbours of", "text", "", tip="a word of the vocabulary"),
         Field("analogy", "Analogy", "text", "", tip="A:B:C — A is to B as C is to ?"),
         Field("count", "How many", "int", 8, low=1, high=50)]),
+    ("word_attribution", "Words behind a prediction", [
+        Field("text", "Sentence", "text", "", tip="words of the vocabulary; empty: the sample"),
+        Field("target", "Class", "class", -1, tip="class to explain (predicted by default)")]),
 ]
+
+
+# a conditional GAN's generator asked for a chosen class (studio.inspect.lab_tools.generate_class)
+TOOLS.append(("generate", "Generate a class", [
+    Field("label", "Class", "int", 0, low=-1, high=4095,
+          tip="the class to draw; -1: every class, one row each"),
+    Field("count", "How many", "int", 8, low=1, high=64),
+    Field("seed", "Noise seed", "int", 0, high=1_000_000,
+          tip="the same seed gives the same noise: change the class, keep the style")]))
 
 
 class FileField(QWidget):

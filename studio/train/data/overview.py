@@ -25,6 +25,8 @@ class Sample:
     label: str = ""  # the class name or target value
     mask: np.ndarray | None = None  # H×W class indices (segmentation)
     text: str = ""  # tokens read through the vocabulary
+    # the other inputs of a multi-input network (VQA: the question beside the picture)
+    parts: list = field(default_factory=list)
 
 
 @dataclass
@@ -87,7 +89,9 @@ def as_sample(item: dict, field_name: str, info: dict) -> Sample:
     if x.dim() == 1 and not x.is_floating_point():
         vocab = info.get("vocab") or []
         words = [vocab[i] if 0 <= i < len(vocab) else str(i) for i in x.tolist()]
-        return Sample("tokens", x.numpy(), label, text=" ".join(words))
+        # padding says nothing about the sample ("<pad> <pad> how many circles ?")
+        text = " ".join(w for w in words if w != "<pad>")
+        return Sample("tokens", x.numpy(), label, text=text)
     if x.dim() == 1:
         return Sample("table", x.numpy(), label)
     return Sample("other", x.numpy(), label)
@@ -135,6 +139,17 @@ def _first_input_field(doc, network, sample) -> str:
     return name or next(k for k in sample if k not in ("label", "y", "target", "mask"))
 
 
+def _add_other_inputs(samples: list, data, doc, network, shown: str, info: dict) -> None:
+    """Each sample's other Input fields as its ``parts``, so a two-input network's picture and
+    question are drawn side by side."""
+    if not network:
+        return
+    others = [c.field for c in input_checks(doc, network, data[0])
+              if c.field != shown and c.field in data[0]]
+    for i, sample in enumerate(samples):
+        sample.parts = [as_sample(data[i], f, info) for f in dict.fromkeys(others)]
+
+
 def data_overview(doc, count: int = 20) -> DataOverview:
     """The Data tab's content for ``doc``; failures become ``error``, never exceptions."""
     from studio.train.config import resolve_config
@@ -162,6 +177,7 @@ def _fill(overview: DataOverview, doc, config: dict, count: int) -> None:
     network = _network(doc)
     name = _first_input_field(doc, network, first)
     overview.samples = [as_sample(data[i], name, info) for i in range(min(count, len(data)))]
+    _add_other_inputs(overview.samples, data, doc, network, name, info)
     augment = config.get("augment") or overview.spec.get("augment") or []
     overview.augment_names = [str(a.get("name")) for a in augment if isinstance(a, dict)]
     overview.augmented = _augmented(data, augment, name, info, seed)

@@ -5,8 +5,10 @@ is ``sequence`` shifted by one character (char-RNN); ``level="word"`` with ``mod
 gives ``center`` and ``context`` () int64 word pairs within ``window`` (word2vec; ``subsample``
 > 0 drops frequent words as in Mikolov et al. 2013, e.g. 1e-3); with
 ``mode="sequence"`` word windows ``tokens`` labelled with the ``label`` of their module's topic
-(4 classes, text classification). ``vocab`` keeps the most frequent tokens; the rest map to
-index 0 (``<unk>``). The vocabulary is in ``info["vocab"]`` for samples and nearest neighbours.
+(4 classes, text classification); with ``mode="cbow"`` ``context`` (2·window,) int64, the words
+around each ``center`` () int64 (word2vec's continuous bag-of-words). ``vocab`` keeps the most
+frequent tokens; the rest map to index 0 (``<unk>``). The vocabulary is in ``info["vocab"]``
+for samples and nearest neighbours.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from functools import lru_cache
 import torch
 
 from studio.train.data.base import DataError, FieldDataset
+from studio.train.data.context_windows import cbow_windows
 from studio.train.data.registry import dataset
 
 # A fixed list (not "every module") so the corpus is the same size everywhere and loads fast.
@@ -147,6 +150,10 @@ def text(options, seed):
     elif mode == "skipgram":
         fields = _skipgram(ids, int(options["window"]), int(options["count"]),
                            float(options["subsample"] or 0.0))
+    elif mode == "cbow":
+        fields = cbow_windows(_subsample(ids, float(options["subsample"] or 0.0)),
+                              int(options["window"]), int(options["count"]))
     else:
-        raise DataError(f"dataset 'text': mode must be 'sequence' or 'skipgram', got {mode!r}")
+        raise DataError(f"dataset 'text': mode must be 'sequence', 'skipgram' or 'cbow', "
+                        f"got {mode!r}")
     return FieldDataset(fields), {"vocab": vocab, "level": level}

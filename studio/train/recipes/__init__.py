@@ -19,3 +19,15 @@ from studio.train.recipes.supervised import (  # noqa: F401
 # The studio's recipe menu lists the names in this order.
 register(Classification, Recipe, Regression, Segmentation, Sequence, Reconstruction, VAE, GAN,
          SkipGram, ContrastiveDivergence)
+
+from studio.train.recipes.conditional_gan import ConditionalGAN  # noqa: E402
+register(ConditionalGAN)
+
+from studio.train.recipes.som import SelfOrganizing  # noqa: E402
+register(SelfOrganizing)
+
+from studio.train.recipes.embedding import CBOW  # noqa: E402
+register(CBOW)
+
+from studio.train.recipes.layerwise import Layerwise  # noqa: E402
+register(Layerwise)

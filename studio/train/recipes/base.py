@@ -34,6 +34,10 @@ class RecipeContext:
         self.total_loss, self.check_loss = trainer.total_loss, trainer.check_loss
         self.optimize, self.make_optimizer = trainer.optimize, trainer.make_optimizer
         self.save_grid = trainer.save_grid
+        # recipes that anneal over the whole run (som: learning rate, neighbourhood radius)
+        self.steps_per_epoch = len(trainer.batches)
+        # a line in the run's log (CLI, dashboard): layerwise names the stage it starts
+        self.note = lambda message: trainer.events.emit("note", message=message)
 
 
 class Recipe:

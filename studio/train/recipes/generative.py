@@ -120,17 +120,30 @@ class GAN(Recipe):
         return [torch.randn(n, *b.shape, generator=generator).to(self.ctx.device)
                 for b in g.bindings]
 
-    def generate(self, z, train: bool = True):
+    def generator_inputs(self, z: list, labels=None) -> list:
+        """The generator's arguments for noise ``z`` (a conditional GAN adds its labels)."""
+        return z
+
+    def real_batch(self, batch):
+        """(real images, their labels or None) of a batch, as the discriminator reads them."""
+        d = self.ctx.nets["discriminator"]
+        return to_arguments(batch, d.bindings[:1], self.ctx.device)[0], None
+
+    def generate(self, z, labels=None, train: bool = True):
         g = self.ctx.nets["generator"]
-        out = (g.forward if train else g.module)(*z)
+        out = (g.forward if train else g.module)(*self.generator_inputs(z, labels))
         return next(iter(out["outputs"].values()))
 
-    def discriminate(self, x, real: bool, train: bool = True):
-        d = self.ctx.nets["discriminator"]
+    def discriminator_inputs(self, d, x, real: bool, labels=None) -> list:
+        """The discriminator's arguments: the images, then each loss node's target (1 for real,
+        0 for fake). A conditional GAN adds its labels here."""
         n = len(x)
-        args = [x]
-        for b in d.bindings[1:]:
-            args.append(torch.full((n, *b.shape), 1.0 if real else 0.0, device=x.device))
+        return [x, *(torch.full((n, *b.shape), 1.0 if real else 0.0, device=x.device)
+                     for b in d.bindings[1:])]
+
+    def discriminate(self, x, real: bool, train: bool = True, labels=None):
+        d = self.ctx.nets["discriminator"]
+        args = self.discriminator_inputs(d, x, real, labels)
         out = (d.forward if train else d.module)(*args)
         logit = next(iter(out["outputs"].values()))
         if d.compiled.losses:
@@ -141,30 +154,30 @@ class GAN(Recipe):
 
     def train_step(self, batch) -> dict:
         t, d, g = self.ctx, self.ctx.nets["discriminator"], self.ctx.nets["generator"]
-        real = to_arguments(batch, d.bindings[:1], t.device)[0]
+        real, labels = self.real_batch(batch)
         z = self.noise(len(real))
         with t.autocast():
-            fake = self.generate(z)
-            loss_real, _, args = self.discriminate(real, True)
-            loss_fake, _, _ = self.discriminate(fake.detach(), False)
+            fake = self.generate(z, labels)
+            loss_real, _, args = self.discriminate(real, True, labels=labels)
+            loss_fake, _, _ = self.discriminate(fake.detach(), False, labels=labels)
             loss_d = loss_real + loss_fake
         t.check_loss(loss_d, d, args)
         _, norm_d = t.optimize(loss_d, d, self.optimizers["discriminator"], args)
         with t.autocast():
-            loss_g, _, _ = self.discriminate(fake, True)
-        t.check_loss(loss_g, g, z)
-        _, norm_g = t.optimize(loss_g, g, self.optimizers["generator"], z)
+            loss_g, _, _ = self.discriminate(fake, True, labels=labels)
+        g_args = self.generator_inputs(z, labels)
+        t.check_loss(loss_g, g, g_args)
+        _, norm_g = t.optimize(loss_g, g, self.optimizers["generator"], g_args)
         return {"loss": loss_d + loss_g, "loss_d": loss_d, "loss_g": loss_g,
                 "grad_norm": norm_d, "grad_norm_g": norm_g}
 
     @torch.no_grad()
     def eval_batch(self, batch, acc: Accumulator) -> None:
-        d = self.ctx.nets["discriminator"]
-        real = to_arguments(batch, d.bindings[:1], self.ctx.device)[0]
-        fake = self.generate(self.noise(len(real)), train=False)
-        loss_real, logit_real, _ = self.discriminate(real, True, train=False)
-        loss_fake, logit_fake, _ = self.discriminate(fake, False, train=False)
-        loss_g, _, _ = self.discriminate(fake, True, train=False)
+        real, labels = self.real_batch(batch)
+        fake = self.generate(self.noise(len(real)), labels, train=False)
+        loss_real, logit_real, _ = self.discriminate(real, True, False, labels)
+        loss_fake, logit_fake, _ = self.discriminate(fake, False, False, labels)
+        loss_g, _, _ = self.discriminate(fake, True, False, labels)
         acc.add_loss(len(real), float(loss_real + loss_fake + loss_g),
                      {"d": float(loss_real + loss_fake), "g": float(loss_g),
                       "d_real": float(torch.sigmoid(logit_real).mean()),
