@@ -224,10 +224,13 @@ def _numbers(value):
 
 def _cheap(module: torch.nn.Module, params: dict, args: list) -> bool:
     """Whether a real CPU run of ``module`` on ``args`` is a few ms (see the bounds above)."""
-    if any(abs(v) > CPU_PARAM_VALUE for v in _numbers(list(params.values()))):
+    numbers = list(_numbers(list(params.values())))
+    if any(abs(v) > CPU_PARAM_VALUE for v in numbers):
         return False
     specs = [s for s in args if s is not None]
     elements = sum(math.prod(s.shape) for s in specs)
+    if elements > CPU_INPUT_ELEMENTS:
+        return False
     tensors = [*module.parameters(), *module.buffers()]
     weights = sum(t.numel() for t in tensors)
     # positions a weight is applied at: every element but the channel / feature axis
@@ -238,8 +241,7 @@ def _cheap(module: torch.nn.Module, params: dict, args: list) -> bool:
     # ``scale_factor=4000`` must not allocate terabytes here before meta would refuse it.
     # Numbers that are a weight's dimension are bounded by the weights already.
     weight_dims = {d for t in tensors for d in t.shape}
-    growth = max((abs(v) for v in _numbers(list(params.values())) if v not in weight_dims),
-                 default=1)
+    growth = max((abs(v) for v in numbers if v not in weight_dims), default=1)
     return (elements <= CPU_INPUT_ELEMENTS and weights <= CPU_WEIGHT_ELEMENTS
             and weights * positions <= CPU_MULTIPLY_ADDS
             and elements * max(growth, 1) ** 3 <= CPU_OUTPUT_ELEMENTS)

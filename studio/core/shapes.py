@@ -58,6 +58,11 @@ def _dependency_graph(graph: Graph) -> nx.DiGraph:
 def topological_order(graph: Graph, scope: str) -> tuple[list[str], list[Diagnostic]]:
     """Nodes in dependency order; nodes on a cycle are left out and named in a diagnostic."""
     g = _dependency_graph(graph)
+    position = {nid: i for i, nid in enumerate(graph.nodes)}  # ties keep the document order
+    try:  # the usual case, a DAG: one sort, no search for cycles
+        return list(nx.lexicographical_topological_sort(g, key=position.__getitem__)), []
+    except nx.NetworkXUnfeasible:
+        pass
     diags, cyclic = [], set()
     for component in nx.strongly_connected_components(g):
         if len(component) > 1 or any(g.has_edge(n, n) for n in component):
@@ -67,7 +72,6 @@ def topological_order(graph: Graph, scope: str) -> tuple[list[str], list[Diagnos
                                     " (a feed-forward graph cannot loop; use a recurrent node)",
                                     scope, ordered[0]))
     g.remove_nodes_from(cyclic)
-    position = {nid: i for i, nid in enumerate(graph.nodes)}  # ties keep the document order
     return list(nx.lexicographical_topological_sort(g, key=position.__getitem__)), diags
 
 
