@@ -221,7 +221,13 @@ def test_ctrl_c_requeues_and_a_timed_rerun_resumes_on_a_named_storage(tmp_path):
     (tmp_path / "elsewhere").mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     named = ["--study", "lrs", "--storage", url]
-    first = subprocess.Popen(_cli(folder, "--trials", "3", *named), cwd=tmp_path, env=env,
+    # A terminal's Ctrl+C reaches a foreground process whose SIGINT has Python's default
+    # handler; a shell without job control (CI scripts, `cmd &`) starts commands with SIGINT
+    # ignored (POSIX) and Python keeps that, so the search is given the terminal's handler.
+    foreground = [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGINT, "
+                  "signal.default_int_handler); from studio.cli import main; "
+                  "sys.exit(main(sys.argv[1:]))", *_cli(folder, "--trials", "3", *named)[3:]]
+    first = subprocess.Popen(foreground, cwd=tmp_path, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)
     try:
