@@ -28,6 +28,7 @@ from studio.search.space import apply_values, current_values, distributions, obj
     section_of
 from studio.search.trial_process import TrialProcess
 from studio.train.run_process import exit_reason
+from studio.train.stops import interrupts_deferred
 
 POLL_S = 0.05
 
@@ -91,13 +92,18 @@ class Search:
 
     # ----- the loop ---------------------------------------------------------------------------
     def run(self) -> dict:
-        with S.quiet_optuna():
+        # Ctrl+C is recorded and acted on between two storage calls: raised inside one, it
+        # left the process's SQLite transaction open and every later write "database is locked"
+        with S.quiet_optuna(), interrupts_deferred() as self._interrupted:
             return self._run()
 
     def _run(self) -> dict:
         beat = 0.0
         try:
             while not self.stop.is_set():
+                if self._interrupted:
+                    self.stop.set()
+                    break
                 now = time.monotonic()
                 if now - beat >= self.options.heartbeat_s:
                     beat = now
