@@ -62,7 +62,7 @@ def topological_order(graph: Graph, scope: str) -> tuple[list[str], list[Diagnos
     try:  # the usual case, a DAG: one sort, no search for cycles
         return list(nx.lexicographical_topological_sort(g, key=position.__getitem__)), []
     except nx.NetworkXUnfeasible:
-        pass
+        pass  # a cycle: found and named below, the rest still sorted
     diags, cyclic = [], set()
     for component in nx.strongly_connected_components(g):
         if len(component) > 1 or any(g.has_edge(n, n) for n in component):
