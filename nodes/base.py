@@ -10,6 +10,10 @@ calls (``nn.Conv2d(1, 6, kernel_size=5)``) without guessing from ``repr``.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -151,9 +155,50 @@ class NodeType:
 
 def ctor(cls, *args, **kwargs):
     """Instantiate ``cls`` and remember the call, so exported code can write it out again."""
-    module = cls(*args, **kwargs)
+    module = _on_meta(cls, args, kwargs) if getattr(_meta, "on", False) else cls(*args, **kwargs)
     object.__setattr__(module, "_ns_ctor", (cls, args, kwargs))
     return module
+
+
+_meta = threading.local()
+
+
+@contextmanager
+def thread_flag(flag: threading.local):
+    """``flag.on`` is True inside, on this thread only; nested uses restore what was."""
+    before = getattr(flag, "on", False)
+    flag.on = True
+    try:
+        yield
+    finally:
+        flag.on = before
+
+
+def built_on_meta():
+    """Modules made through :func:`ctor` on this thread have their tensors on the meta device
+    (shape inference: sizes known, nothing allocated)."""
+    return thread_flag(_meta)
+
+
+def _on_meta(cls, args, kwargs):
+    import torch  # already imported by whoever asked for a module
+    if _takes_device(cls):
+        # torch.nn's layers take the device as a factory argument, which costs nothing; a
+        # device context would intercept every torch call of the constructor in Python
+        # (a third of building a Conv2d)
+        return cls(*args, device="meta", **kwargs)
+    with torch.device("meta"):  # any other class, and what it builds inside
+        return cls(*args, **kwargs)
+
+
+@functools.cache
+def _takes_device(cls) -> bool:
+    if not cls.__module__.startswith("torch.nn."):
+        return False  # a class of ours or a user's: ``device`` may mean something else there
+    try:
+        return "device" in inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def pair_or_int(value):

@@ -55,9 +55,14 @@ def summarize(doc, networks: list[str]) -> dict:
     """The JSON summary: per node type, output shapes and parameter count; totals."""
     from studio.core.validate import validate_network
     from studio.compile.fx import CompileError
+    from studio.train.config import frozen_nodes
     out = {"name": doc.meta.get("name", ""), "preset": doc.meta.get("preset"),
-           "variables": doc.variables, "networks": {}, "nodes": [], "total_params": 0}
+           "variables": doc.variables, "networks": {}, "nodes": [], "total_params": 0,
+           "trainable_params": 0, "frozen": []}
     for network in networks:
+        # what training.freeze holds still in training: the totals say so (a linear probe
+        # trains a few thousand of its parameters, not all)
+        frozen = set(frozen_nodes(doc.training, network, len(doc.networks)))
         diags, shapes, _ = validate_network(doc, network, doc.variables)
         errors = [d for d in diags if d.severity == ERROR]
         if errors:
@@ -72,11 +77,15 @@ def summarize(doc, networks: list[str]) -> dict:
                 "output_shapes": {p: list(s.shape) for p, s in outs.items() if s},
                 "output": " ".join(s.label() for s in outs.values() if s) or
                           " ".join(s.label() for s in ins if s),
-                "params": shapes.param_counts.get(nid, 0),
+                "params": shapes.param_counts.get(nid, 0), "frozen": nid in frozen,
                 "settings": {k: v for k, v in shapes.params[nid].items()},
             })
         out["networks"][network] = shapes.total_params
         out["total_params"] += shapes.total_params
+        out["trainable_params"] += shapes.total_params - sum(
+            shapes.param_counts.get(nid, 0) for nid in frozen)
+        out["frozen"] += [nid if len(networks) == 1 else f"{network}.{nid}"
+                          for nid in graph.nodes if nid in frozen]
     return out
 
 
@@ -90,7 +99,8 @@ def run_summary(args) -> int:
     preset = f" (preset {summary['preset']})" if summary["preset"] else ""
     print(f"{title}{preset}")
     rows = [(n["id"] if len(summary["networks"]) == 1 else f"{n['network']}.{n['id']}",
-             n["type"], n["output"], f"{n['params']:,}") for n in summary["nodes"]]
+             n["type"], n["output"], f"{n['params']:,}" + (" frozen" if n["frozen"] else ""))
+            for n in summary["nodes"]]
     header = ("node", "type", "output", "params")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     line = "  ".join(f"{{:<{w}}}" if i < 3 else f"{{:>{w}}}" for i, w in enumerate(widths))
@@ -101,7 +111,12 @@ def run_summary(args) -> int:
     for network, total in summary["networks"].items():
         if len(summary["networks"]) > 1:
             print(f"{network}: {total:,} parameters")
-    print(f"Total trainable parameters: {summary['total_params']:,}")
+    if summary["frozen"]:
+        print(f"Total parameters: {summary['total_params']:,}, of which trainable: "
+              f"{summary['trainable_params']:,} (frozen in training: "
+              f"{', '.join(summary['frozen'])})")
+    else:
+        print(f"Total trainable parameters: {summary['total_params']:,}")
     return 0
 
 

@@ -15,7 +15,6 @@ import keyword
 import operator
 from dataclasses import dataclass, field
 
-import networkx as nx
 import torch
 from torch import fx, nn
 
@@ -105,6 +104,7 @@ def _needed(graph, training: bool) -> set:
     """The nodes the module computes: everything for training, else what feeds an Output."""
     if training:
         return set(graph.nodes)
+    import networkx as nx  # see studio.core.shapes: only where a graph algorithm runs
     g = nx.DiGraph()
     g.add_nodes_from(graph.nodes)
     g.add_edges_from((e.src[0], e.dst[0]) for e in graph.edges)

@@ -17,7 +17,6 @@ import costs: rent until the rent would have bought it) or once anything importe
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import sys
@@ -27,7 +26,7 @@ import warnings
 
 import torch
 
-from nodes.base import BuildContext, NodeType, TensorSpec
+from nodes.base import BuildContext, NodeType, TensorSpec, built_on_meta, thread_flag
 
 BYTES_PER_PARAM = 4  # nodes build their weights in float32
 # The weights of one node, and of one whole network. 2 GB is 500 M float32 parameters, 3.6x
@@ -41,7 +40,10 @@ _STAND_IN_CHANNELS = 2**16  # above this a same-shape node is checked on meta te
 # and no parameter large enough to blow a small input up into a large output (padding, sizes)
 CPU_INPUT_ELEMENTS = 2**18
 CPU_WEIGHT_ELEMENTS = 2**22
-CPU_MULTIPLY_ADDS = 2**24  # weights x input positions: a layer's work, over-estimated
+# weights x input positions: a layer's work, over-estimated. 2**22 is ~0.4 ms of real conv on
+# one core against ~0.06 ms on meta once torch's imports are done: past it the real run costs
+# more per node than it saves (cold start's networks, lenet5 to resnet's stem, stay below it)
+CPU_MULTIPLY_ADDS = 2**22
 CPU_PARAM_VALUE = 2**12
 CPU_OUTPUT_ELEMENTS = 2**25  # input elements x (a non-weight number)**3: 128 MB of float32 at most
 CPU_PATH_SECONDS = 1.0  # CPU time real runs may take in a process before meta takes over
@@ -67,23 +69,28 @@ def _skippable(fill):
     return maybe_fill
 
 
-@contextlib.contextmanager
+_no_init_installed = False
+
+
+def _install_skippable_fills() -> None:
+    """Wrap torch.nn.init's fills, once per process; each wrapper defers to the original."""
+    global _no_init_installed
+    init = torch.nn.init
+    for name in _INIT_FILLS:
+        fill = getattr(init, name, None)
+        if fill is not None and not getattr(fill, "netstudio_skippable", False):
+            setattr(init, name, _skippable(fill))
+    _no_init_installed = True
+
+
 def no_init():
     """Build layers without filling their weights, on this thread (other threads, e.g. the lab
     building a real model, are untouched). Only for modules on meta or about to be replaced by
     uninitialized memory: their values are never read. Layers calling ``torch.nn.init`` under
     another name still fill: slower, never wrong."""
-    init = torch.nn.init
-    for name in _INIT_FILLS:  # wrapped once per process; the wrapper defers to the original
-        fill = getattr(init, name, None)
-        if fill is not None and not getattr(fill, "netstudio_skippable", False):
-            setattr(init, name, _skippable(fill))
-    before = getattr(_no_init, "on", False)
-    _no_init.on = True
-    try:
-        yield
-    finally:
-        _no_init.on = before
+    if not _no_init_installed:
+        _install_skippable_fills()
+    return thread_flag(_no_init)
 
 
 class BudgetError(Exception):
@@ -188,7 +195,7 @@ def infer_node(node_type: NodeType, params: dict, inputs: list,
     ctx = BuildContext(params, list(inputs))
     args = trim(inputs)
     try:
-        with torch.device("meta"), no_init():
+        with built_on_meta(), no_init():
             module = node_type.build(ctx)
         count = count_params(module)
         check_weights(count)
@@ -300,7 +307,7 @@ def _infer_on_cpu(node_type: NodeType, ctx: BuildContext, args: list):
         raise BudgetError(f"too large to check without a meta kernel: inputs of "
                           f"{human_bytes(need)} (at most {human_bytes(REAL_RUN_BUDGET_BYTES)})")
     try:
-        with torch.device("meta"):  # the weights' size, known before any is allocated
+        with built_on_meta():  # the weights' size, known before any is allocated
             meta_module = node_type.build(ctx)
     except (NotImplementedError, RuntimeError):
         meta_module = None  # building itself needs real tensors: the inputs bound it then

@@ -173,31 +173,32 @@ def _in_range(p: Param, v) -> bool:
 
 def check(p: Param, value) -> str | None:
     """None when ``value`` fits ``p``; else ``expected int >= 1, got "3x3"``."""
+    if _fits(p, value):
+        return None  # the message is built only when needed: this runs for every param
     shown = repr(value)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."  # a hostile value stays one line
-    bad = f"expected {p.expectation()}, got {shown}"
+    return f"expected {p.expectation()}, got {shown}"
+
+
+def _fits(p: Param, value) -> bool:
     if p.kind == "int":
-        return None if _is_int(value) and _in_range(p, value) else bad
+        return _is_int(value) and _in_range(p, value)
     if p.kind == "float":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and \
             not (isinstance(value, float) and not math.isfinite(value))
-        return None if ok and _in_range(p, value) else bad
+        return ok and _in_range(p, value)
     if p.kind == "bool":
-        return None if isinstance(value, bool) else bad
+        return isinstance(value, bool)
     if p.kind == "choice":
-        return None if value in p.choices else bad
+        return value in p.choices
     if p.kind in ("str", "block"):
-        return None if isinstance(value, str) else bad
+        return isinstance(value, str)
     if p.kind == "ints":
         values = value if isinstance(value, list) else [value]
-        ok = all(_is_int(v) and _in_range(p, v) for v in values) and values
-        if isinstance(value, list) and p.length and len(value) != p.length:
-            ok = False
-        return None if ok else bad
+        ok = bool(values) and all(_is_int(v) and _in_range(p, v) for v in values)
+        return ok and not (isinstance(value, list) and p.length and len(value) != p.length)
     if p.kind == "shape":
-        ok = isinstance(value, list) and all(_is_int(v) and (v >= 1 or v == -1) for v in value)
-        return None if ok else bad
+        return isinstance(value, list) and all(_is_int(v) and (v >= 1 or v == -1) for v in value)
     if p.kind == "floats":
-        ok = isinstance(value, list) and all(isinstance(v, (int, float)) for v in value)
-        return None if ok else bad
-    return None
+        return isinstance(value, list) and all(isinstance(v, (int, float)) for v in value)
+    return True

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 import nodes
 from nodes.base import BLOCK, BLOCK_INPUT, BLOCK_OUTPUT, INPUT, OUTPUT, TARGET, TensorSpec
 from studio.core import params as P
@@ -47,7 +45,11 @@ class NetworkShapes:
         return outs.get(port)
 
 
-def _dependency_graph(graph: Graph) -> nx.DiGraph:
+def _dependency_graph(graph: Graph):
+    # networkx is imported where a graph algorithm runs: at the top of this module (which
+    # every command imports) it would cost each one ~0.15 s of start-up, and the usual
+    # document (edges pointing forward in it) needs no sort at all
+    import networkx as nx
     g = nx.DiGraph()
     g.add_nodes_from(graph.nodes)
     g.add_edges_from((e.src[0], e.dst[0]) for e in graph.edges
@@ -57,9 +59,14 @@ def _dependency_graph(graph: Graph) -> nx.DiGraph:
 
 def topological_order(graph: Graph, scope: str) -> tuple[list[str], list[Diagnostic]]:
     """Nodes in dependency order; nodes on a cycle are left out and named in a diagnostic."""
-    g = _dependency_graph(graph)
     position = {nid: i for i, nid in enumerate(graph.nodes)}  # ties keep the document order
-    try:  # the usual case, a DAG: one sort, no search for cycles
+    if all(position.get(e.src[0], -1) < position.get(e.dst[0], -1) for e in graph.edges):
+        # every edge points forward in the document (nodes are usually added in data order):
+        # the sort below would return the document order itself
+        return list(graph.nodes), []
+    import networkx as nx  # see _dependency_graph
+    g = _dependency_graph(graph)
+    try:  # a DAG: one sort, no search for cycles
         return list(nx.lexicographical_topological_sort(g, key=position.__getitem__)), []
     except nx.NetworkXUnfeasible:
         pass  # a cycle: found and named below, the rest still sorted
@@ -75,8 +82,15 @@ def topological_order(graph: Graph, scope: str) -> tuple[list[str], list[Diagnos
     return list(nx.lexicographical_topological_sort(g, key=position.__getitem__)), diags
 
 
-def _key(*parts) -> str:
-    return json.dumps(parts, sort_keys=True, default=lambda s: [list(s.shape), s.dtype])
+def _key(type_id: str, params: dict, specs: list, block: str | bool) -> str:
+    """A cache key: the reprs of plain values (JSON-loaded params, shapes), the same exactly
+    for the same values of the same types (``1``, ``1.0`` and ``True`` differ); each repr is
+    a whole literal, so the joined string splits one way only. A third of the cost of
+    ``json.dumps(sort_keys=True)``, which was paid for every node. Params keep their order
+    (the type's defaults first), so equal params give equal keys here and in a training
+    child that reads the same document."""
+    shapes = [None if s is None else (s.shape, s.dtype) for s in specs]
+    return f"{type_id}|{params!r}|{shapes!r}|{block!r}"
 
 
 class ShapeInference:

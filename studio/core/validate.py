@@ -6,8 +6,6 @@ shape mismatches come from shape inference, which finds them while it runs.
 """
 from __future__ import annotations
 
-import networkx as nx
-
 import nodes
 from nodes.base import BLOCK, INPUT, OUTPUT
 from studio.core import params as P
@@ -88,6 +86,9 @@ def _variables_or_none(doc: Document) -> dict:
 def block_cycles(doc: Document) -> list[Diagnostic]:
     """Blocks that (indirectly) contain themselves would expand forever, whether they name
     themselves directly or through a variable or block parameter."""
+    if not doc.blocks:
+        return []
+    import networkx as nx  # see studio.core.shapes: only where a graph algorithm runs
     g, variables = nx.DiGraph(), _variables_or_none(doc)
     for name in doc.blocks:
         g.add_node(name)

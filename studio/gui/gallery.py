@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
 
 from studio.core.params import parse_value
 from studio.core.templates import open_document, template_info, template_names
+from studio.train.config import frozen_nodes
 
 
 class TemplateGallery(QDialog):
@@ -56,11 +57,18 @@ class TemplateGallery(QDialog):
             return
         doc, _, _ = open_document(name)
         self.docs[name] = doc
-        total = sum(self.inference.infer(doc, n).total_params for n in doc.networks)
+        total, frozen = 0, 0
+        for network in doc.networks:
+            shapes = self.inference.infer(doc, network)
+            total += shapes.total_params
+            frozen += sum(shapes.param_counts.get(nid, 0) for nid in
+                          frozen_nodes(doc.training, network, len(doc.networks)))
+        counted = (f"<b>{total:,}</b> parameters, <b>{total - frozen:,}</b> of them trained "
+                   f"(the rest frozen)" if frozen else f"<b>{total:,}</b> trainable parameters")
         info = template_info(name)
         self.details.setText(
             f"<h3>{info.get('title', name)}</h3><p>{info.get('description') or info.get('summary', '')}</p>"
-            f"<p><b>{total:,}</b> trainable parameters"
+            f"<p>{counted}"
             f"{' · source: ' + info['source'] if info.get('source') else ''}</p>")
         self.variables.setRowCount(len(doc.variables))
         for row, (key, value) in enumerate(doc.variables.items()):

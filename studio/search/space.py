@@ -15,8 +15,9 @@ import optuna
 
 from studio.core.diagnostics import errors
 from studio.core.search_section import check_search
-from studio.train.config import DEFAULTS, with_defaults
+from studio.train.config import with_defaults
 from studio.train.metric_registry import direction as metric_direction
+from studio.train.settings import top_level_keys
 
 
 class SearchError(ValueError):
@@ -31,9 +32,9 @@ def section_of(doc) -> dict:
     section = dict(doc.search or {})
     for i, dim in enumerate(section.get("dimensions", [])):
         key = dim["name"]
-        if not key.startswith("$") and key.split(".")[0] not in DEFAULTS:
+        if not key.startswith("$") and key.split(".")[0] not in top_level_keys():
             raise SearchError(f"search.dimensions[{i}]: {key} is no training setting (known: "
-                              f"{', '.join(sorted(DEFAULTS))})")
+                              f"{', '.join(sorted(top_level_keys()))})")
     if not section.get("dimensions"):
         raise SearchError("search.dimensions: nothing to search (add a dimension: a $variable "
                           "or a training key such as optimizer.lr)")

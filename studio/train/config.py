@@ -73,3 +73,12 @@ def check_counts(config: dict) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ConfigError(f"training.{key}: expected a whole number >= {low}, "
                               f"got {value!r:.60}")
+
+
+def frozen_nodes(config: dict, network: str, networks: int) -> list:
+    """The node ids ``freeze`` names in ``network``: ``{network: [ids]}``, or a plain list when
+    the document trains one network (with several, a list would not say whose nodes)."""
+    freeze = config.get("freeze") or []
+    if isinstance(freeze, dict):
+        return list(freeze.get(network) or [])
+    return list(freeze) if networks == 1 else []

@@ -19,7 +19,7 @@ from studio.compile.flatten import flat_module
 from studio.compile.fx import compile_network
 from studio.core.shapes import ShapeInference
 from studio.train import init_weights, runs, stops
-from studio.train.config import check_counts, resolve_config
+from studio.train.config import check_counts, frozen_nodes, resolve_config
 from studio.train.data import DataError, load_dataset
 from studio.train.data.binding import Mismatch
 from studio.train.data.fitting import fit_to_data, fix_for
@@ -105,9 +105,7 @@ class Trainer(StepServices):
         self.nets = {n: self._place(n, comp) for n, comp in compiled.items()}
         held = []  # frozen batch norm layers: kept in evaluation mode (studio.train.optim)
         for name, net in self.nets.items():
-            held += freeze(net.compiled, c["freeze"] if len(self.nets) == 1 else
-                           (c["freeze"] or {}).get(name, []) if isinstance(c["freeze"], dict)
-                           else [])
+            held += freeze(net.compiled, frozen_nodes(c, name, len(self.nets)))
         if held:
             self.notes.append(f"frozen batch norm layers run in evaluation mode, their statistics "
                               f"kept ({len(held)}: {', '.join(held[:4])}"

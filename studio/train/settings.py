@@ -29,12 +29,29 @@ class SettingError(ValueError):
     """An unknown key or a value of the wrong shape; the message lists the valid keys."""
 
 
+def recipe_settings() -> dict[str, tuple[str, ...]]:
+    """The keys recipes read beyond :data:`DEFAULTS` (``som.sigma``, ``stage_epochs``), from
+    each registered recipe's ``settings``."""
+    from studio.train.recipes import recipes
+    out: dict[str, tuple[str, ...]] = {}
+    for cls in recipes().values():
+        for key, subs in cls.settings.items():
+            out[key] = tuple(dict.fromkeys((*out.get(key, ()), *subs)))
+    return out
+
+
+def top_level_keys() -> list[str]:
+    """Every top-level key of the training section the trainer reads."""
+    return [*DEFAULTS, *(k for k in recipe_settings() if k not in DEFAULTS)]
+
+
 def keys() -> list[str]:
     """Every key ``--set`` accepts, dotted."""
+    extra = recipe_settings()
     out = []
-    for key in DEFAULTS:
+    for key in top_level_keys():
         out.append(key)
-        out += [f"{key}.{sub}" for sub in NESTED.get(key, ())]
+        out += [f"{key}.{sub}" for sub in NESTED.get(key, extra.get(key, ()))]
     return out + [f"{k}.OPTION" for k in OPEN]
 
 
@@ -42,8 +59,9 @@ def set_key(training: dict, dotted: str, value) -> tuple[str, object]:
     """``(top-level key, its new value)`` after setting ``dotted`` to ``value`` in ``training``
     (not changed itself); a string short form (``"optimizer": "sgd"``) becomes a dict first."""
     top, _, sub = dotted.partition(".")
-    if top not in DEFAULTS or (sub and top not in NESTED and top not in OPEN) or \
-            (sub and top in NESTED and sub not in NESTED[top]) or "." in sub:
+    nested = {**recipe_settings(), **NESTED}
+    if top not in DEFAULTS and top not in nested or \
+            (sub and top not in OPEN and sub not in nested.get(top, ())) or "." in sub:
         raise SettingError(f"--set {dotted}: unknown training key (valid: "
                            f"{', '.join(keys())})")
     if not sub:

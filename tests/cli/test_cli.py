@@ -37,6 +37,27 @@ def test_summary_json_has_totals_and_nodes(capsys):
     assert linear["output_shapes"] == {"y": [2, 300]} and linear["params"] == 784 * 300 + 300
 
 
+def test_summary_counts_what_training_freezes_apart(capsys):
+    """linear-probe freezes its two convolutions (training.freeze): of its 3,818 parameters
+    only the probe's 2,570 train, and the summary says so instead of calling all trainable."""
+    code, out, _ = run(capsys, "summary", "linear-probe")
+    assert code == 0
+    assert ("Total parameters: 3,818, of which trainable: 2,570 "
+            "(frozen in training: conv1, conv2)") in out
+    assert "Total trainable" not in out
+    conv1 = next(line for line in out.splitlines() if line.startswith("conv1 "))
+    assert conv1.endswith("80 frozen")
+    code, out, _ = run(capsys, "summary", "linear-probe", "--json")
+    data = json.loads(out)
+    assert (data["total_params"], data["trainable_params"], data["frozen"]) == \
+        (3_818, 2_570, ["conv1", "conv2"])
+    assert [n["id"] for n in data["nodes"] if n["frozen"]] == ["conv1", "conv2"]
+    # nothing frozen: the one total, trainable
+    code, out, _ = run(capsys, "summary", "lenet5", "--json")
+    data = json.loads(out)
+    assert data["trainable_params"] == data["total_params"] == 61_706 and data["frozen"] == []
+
+
 def test_var_overrides_a_variable(capsys):
     code, out, _ = run(capsys, "summary", "mlp", "--var", "num_classes=3", "--json")
     assert code == 0

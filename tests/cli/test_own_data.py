@@ -130,6 +130,24 @@ def test_an_unknown_set_key_lists_the_valid_ones(capsys):
         "schedule.name" in err
 
 
+def test_recipe_settings_are_set_keys_like_the_common_ones(capsys, tmp_path):
+    """What a recipe reads beyond the common keys (the SOM's neighbourhood, the layer-wise
+    stages, the GAN's per-network optimizers, CD-k's Gibbs steps) is reachable by --set."""
+    code, _, err, _ = train(capsys, tmp_path, "som", "--max-steps", "2", "--set",
+                            "som.sigma=2.5", "--set", "som.sigma_end=0.5")
+    assert code == 0, err
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["som"]["sigma"] == 2.5 and config["som"]["sigma_end"] == 0.5
+    assert main(["train", "som", "--set", "som.radius=2"]) == 2  # not a key the recipe reads
+    err = capsys.readouterr().err
+    assert "som.radius" in err and "som.sigma_end" in err and "stage_epochs" in err
+    assert "optimizers.generator" in err and "gibbs_steps" in err
+    from studio.train.settings import set_key
+    assert set_key({"stage_epochs": 2}, "stage_epochs", 3) == ("stage_epochs", 3)
+    assert set_key({}, "optimizers.generator", {"name": "adam", "lr": 2e-4}) == \
+        ("optimizers", {"generator": {"name": "adam", "lr": 2e-4}})
+
+
 def test_a_step_limit_at_an_epoch_end_counts_the_epoch_and_says_why(capsys, tmp_path):
     path = iris_csv(tmp_path / "iris.csv", rows=60)  # 42 training rows: 2 steps of 32
     code, out, err, _ = train(capsys, tmp_path, "mlp", "--data", str(path), "--fit-data",

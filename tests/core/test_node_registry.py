@@ -11,7 +11,7 @@ import torch
 
 import nodes
 from nodes.base import (BLOCK, BLOCK_INPUT, BLOCK_OUTPUT, INPUT, OUTPUT, TARGET, BuildContext,
-                        TensorSpec)
+                        TensorSpec, built_on_meta)
 from studio.core.meta import infer_node_outputs, spec_of
 
 # These roles have no build: the compiler and shape inference treat them specially.
@@ -82,6 +82,21 @@ def test_module_is_recorded_for_export(node_type, overrides, specs):
     again = cls(*args, **kwargs)
     assert {k: v.shape for k, v in again.state_dict().items()} == \
         {k: v.shape for k, v in module.state_dict().items()}
+
+
+@pytest.mark.parametrize("node_type, overrides, specs", list(_cases()))
+def test_built_for_shapes_allocates_nothing(node_type, overrides, specs):
+    """Shape inference sizes a node before any weight exists (a hostile width must become a
+    budget diagnostic, not an allocation): every tensor built for it is on the meta device,
+    whether torch's class took the device as an argument or a context placed it there."""
+    params = {**node_type.defaults(), **overrides}
+    with built_on_meta():
+        module = node_type.build(BuildContext(params, list(specs)))
+    tensors = {name: t.device.type for name, t in
+               [*module.named_parameters(), *module.named_buffers()]}
+    assert all(device == "meta" for device in tensors.values()), tensors
+    # and what was recorded for export is the call as written, without the device
+    assert "device" not in module._ns_ctor[2]
 
 
 def _is_plain(value) -> bool:

@@ -61,3 +61,32 @@ def test_upstream_error_is_reported_once():
     SetParams("model", "linear2", {"out_features": 0}).apply(doc)
     result = ShapeInference().infer(doc, "model")
     assert [(d.node, d.param) for d in result.diagnostics] == [("linear2", "out_features")]
+
+
+def test_nodes_listed_after_their_consumers_are_still_inferred_first():
+    """Document order is usually data order (a shortcut takes it as is); when it is not, the
+    order follows the edges, and independent nodes keep their document order."""
+    forward = chain(n=4)
+    expected = ShapeInference().infer(forward, "model")
+    backward = chain(n=4)
+    graph = backward.networks["model"]
+    graph.nodes = dict(reversed(list(graph.nodes.items())))
+    result = ShapeInference().infer(backward, "model")
+    assert result.diagnostics == []
+    assert result.outputs == expected.outputs
+    assert result.order == expected.order  # a chain has one order, whatever the listing
+    assert result.order[0] == "input1" and result.order[-1] == "output1"
+
+    # two independent branches: the one listed first in the document comes first
+    doc = Document()
+    b = GraphBuilder(doc)
+    x = b.add("io.Input", shape=[8])
+    left = b.add("linear.Linear", x, out_features=3)
+    right = b.add("linear.Linear", x, out_features=5)
+    b.add("io.Output", b.add("merge.Concat", left, right, dim=1))
+    graph = doc.networks["model"]
+    nodes = list(graph.nodes.items())
+    graph.nodes = dict([nodes[-1], nodes[-2], nodes[2], nodes[1], nodes[0]])  # right before left
+    order = ShapeInference().infer(doc, "model").order
+    assert order.index(right) < order.index(left)
+    assert order[0] == x and order[-2:] == [nodes[-2][0], nodes[-1][0]]

@@ -20,7 +20,7 @@ from studio.core.validate import validate_document
 from studio.search import report
 from studio.search import study as S
 from studio.search.runner import Search, SearchOptions
-from studio.search.space import SearchError
+from studio.search.space import SearchError, section_of
 from studio.train.engine import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +54,9 @@ def test_section_round_trips_validates_and_undoes():
                                   "high": 1}]}
     with pytest.raises(SearchError, match="learning_rate is no training setting"):
         Search(doc, "unused-folder")
+    # a recipe's own setting is one (the SOM's neighbourhood, read by the som recipe)
+    doc.search = {"dimensions": [{"name": "som.sigma", "type": "float", "low": 1, "high": 4}]}
+    assert section_of(doc)["dimensions"][0]["name"] == "som.sigma"
 
 
 def test_six_trials_two_jobs_beat_the_template_and_a_broken_width_fails(tmp_path):

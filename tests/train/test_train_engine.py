@@ -9,6 +9,7 @@ from safetensors.torch import load_file
 
 from studio.core.templates import open_document
 from studio.core.variables import apply_preset
+from studio.train.config import frozen_nodes
 from studio.train.engine import Trainer, train
 from studio.train.runs import read_checkpoint
 
@@ -143,6 +144,18 @@ def test_frozen_node_does_not_change(tmp_path):
     before = trainer.nets["model"].module.c1.weight.clone()
     trainer.recipe.train_step(next(iter(trainer.batches)))
     assert torch.equal(before, trainer.nets["model"].module.c1.weight)
+
+
+def test_freeze_names_nodes_per_network_or_as_a_list_for_one(tmp_path):
+    # {network: [ids]} works with one network too (it was taken for a list of node ids)
+    trainer = Trainer(_doc(), {**BASE, "epochs": 1, "freeze": {"model": ["c1"]}},
+                      out=str(tmp_path / "r"))
+    trainer.setup()
+    module = trainer.nets["model"].module
+    assert not module.c1.weight.requires_grad and module.c3.weight.requires_grad
+    assert frozen_nodes({"freeze": ["a"]}, "g", 2) == []  # a list cannot say whose nodes
+    assert frozen_nodes({"freeze": {"g": ["a"]}}, "g", 2) == ["a"]
+    assert frozen_nodes({"freeze": {"g": ["a"]}}, "d", 2) == []
 
 
 def test_gan_epoch_writes_a_sample_grid(tmp_path):

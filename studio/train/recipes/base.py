@@ -48,6 +48,10 @@ class Recipe:
     default_monitor: str | None = "val.loss"  # ranked by studio.train.metric_registry
     ddp_find_unused_parameters = False  # DDP: every parameter gets a gradient each step
     probes_with_data = True  # the first network's inputs are dataset fields (snapshots)
+    # Training-section keys this recipe reads beyond the common ones (studio.train.config),
+    # each with the sub-keys it understands (none: a plain value): ``--set`` and the search
+    # accept them by these names
+    settings: dict[str, tuple[str, ...]] = {}
 
     def __init__(self, ctx: RecipeContext):
         self.ctx = ctx

@@ -85,6 +85,7 @@ class GAN(Recipe):
     """
 
     kind = "gan"
+    settings = {"optimizers": ("generator", "discriminator")}  # one optimizer section each
     default_monitor = None  # GAN losses do not rank checkpoints; "best" is the last epoch
     ddp_find_unused_parameters = True  # the generator's step leaves the other net unused
     probes_with_data = False  # a generator's inputs are noise, not data
@@ -210,6 +211,7 @@ class ContrastiveDivergence(Recipe):
     gradient is the CD update. ``gibbs_steps`` (default 1) sets k."""
 
     kind = "contrastive-divergence"
+    settings = {"gibbs_steps": (), "cd_steps": ()}
     aliases = ("rbm",)
 
     def linear(self) -> torch.nn.Linear:

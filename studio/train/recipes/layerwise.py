@@ -122,6 +122,7 @@ class Layerwise(Reconstruction):
     """Greedy layer-wise pretraining of an auto-encoder stack, then end-to-end fine-tuning."""
 
     kind = "layerwise"
+    settings = {"stage_epochs": ()}
     aliases = ("greedy-layerwise",)
 
     def setup(self) -> dict:

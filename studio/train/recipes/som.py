@@ -72,6 +72,7 @@ def distances(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 
 class SelfOrganizing(Recipe):
     kind = "som"
+    settings = {"som": ("lr_end", "sigma", "sigma_end")}
     aliases = ("kohonen",)
     default_monitor = "val.quantization_error"
 
