@@ -184,6 +184,7 @@ class MainWindow(QMainWindow, FileActions, EditActions, TrainingActions):
         while self.crumbs.count():
             widget = self.crumbs.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # at once: deleted later, it would be painted under the new one
                 widget.deleteLater()
         trail = self.session.breadcrumbs()
         for i, scope in enumerate(trail):

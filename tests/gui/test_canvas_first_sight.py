@@ -129,9 +129,14 @@ def test_first_start_is_maximized_then_the_window_opens_where_it_was_left(qtbot)
     files.settings().remove(KEY)
     first = QMainWindow()
     qtbot.addWidget(first)
+    first.resize(1500, 900)  # the studio's own size, larger than the offscreen screen
     show_main_window(first)
     assert first.isMaximized()
     first.showNormal()
+    # un-maximized (or where nothing maximizes) the window still fits the screen
+    room = first.screen().availableGeometry()
+    assert room.contains(first.geometry()), (room, first.geometry())
+    assert first.width() < 1500 and first.height() < 900
     first.setGeometry(40, 30, 700, 500)  # within the offscreen screen (800x600)
     QApplication.processEvents()
     remember_geometry(first)

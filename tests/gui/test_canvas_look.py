@@ -182,6 +182,33 @@ def test_a_loss_the_recipe_computes_is_shown_beside_the_discriminator_output(win
     assert recipe_loss(own, "discriminator") is None  # its own loss node says it
 
 
+def test_the_loss_badge_stays_in_view_on_a_laptop_screen(win, qtbot):
+    """At 1280x800 the discriminator's opening frame is at the readable zoom, framed on its
+    nodes: the badge, wider than the output node, reaches left under the row instead of past
+    the graph's right edge, where the view cut it off."""
+    win.resize(1280, 800)
+    try:
+        QApplication.processEvents()
+        _open(win, "dcgan")
+        win.session.open_scope("discriminator")
+        qtbot.wait(50)
+        badge, output = win.scene.loss_badge, win.scene.nodes["output1"]
+        assert badge.sceneBoundingRect().width() > output.sceneBoundingRect().width()
+        assert badge.sceneBoundingRect().right() <= output.sceneBoundingRect().right() + 1
+        seen = win.view.mapToScene(win.view.viewport().rect()).boundingRect()
+        assert seen.contains(badge.sceneBoundingRect())
+        # switching back shows one name, not the new one over the old one: the new label is
+        # shown when events are processed, the old one deleted only on a later turn of the loop
+        win.session.open_scope("generator")
+        QApplication.processEvents()
+        bar = win.crumbs.parentWidget()
+        shown = [w.text() for w in bar.findChildren(QLabel) if w.isVisible()]
+        assert shown == ["<b>generator</b>"], shown
+    finally:
+        win.resize(1600, 1000)
+        QApplication.processEvents()
+
+
 def test_inspector_controls_are_one_line_high_and_explained(win):
     _open(win, "resnet50")
     win.select_node("layer1")

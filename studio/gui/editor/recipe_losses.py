@@ -50,7 +50,10 @@ class LossBadge(QGraphicsItem):
         lines = text.split("\n")
         w = max(metrics.horizontalAdvance(line) for line in lines) + 12
         self.rect = QRectF(0, 0, w, metrics.height() * len(lines) + 8)
-        self.setPos(0, node_item.height + 8)
+        # wider than the output node, it grows to the left: the output usually ends the
+        # graph's last row, and a badge reaching past the graph's right edge would be cut
+        # off by a view framed on the nodes (a laptop's 1280 px)
+        self.setPos(min(0.0, node_item.width - w), node_item.height + 8)
         self.setToolTip("The discriminator's loss is computed by the training recipe, not by "
                         "a node of this graph")
 
