@@ -22,3 +22,21 @@ def small_doc() -> Document:
     b.add("io.Output", logits, name="logits")
     b.add("loss.CrossEntropy", logits, y)
     return doc
+
+
+# Small tensor work on one thread: on the shared 2-core machine extra threads only add
+# contention (PLATFORM-NOTES.md; the CLI's thread policy gives small models one thread too).
+# A module that wants it for every test says ``pytestmark = pytest.mark.usefixtures(...)``.
+@pytest.fixture
+def one_thread():
+    from studio.core.threads import single_threaded
+    with single_threaded():
+        yield
+
+
+@pytest.fixture(scope="module")
+def one_thread_module():
+    """:func:`one_thread` for a module's shared fixtures (a run trained once per module)."""
+    from studio.core.threads import single_threaded
+    with single_threaded():
+        yield

@@ -30,11 +30,12 @@ def section_of(doc) -> dict:
     if problems:
         raise SearchError(f"{problems[0].where()}: {problems[0].message}")
     section = dict(doc.search or {})
+    known = top_level_keys()
     for i, dim in enumerate(section.get("dimensions", [])):
         key = dim["name"]
-        if not key.startswith("$") and key.split(".")[0] not in top_level_keys():
+        if not key.startswith("$") and key.split(".")[0] not in known:
             raise SearchError(f"search.dimensions[{i}]: {key} is no training setting (known: "
-                              f"{', '.join(sorted(top_level_keys()))})")
+                              f"{', '.join(sorted(known))})")
     if not section.get("dimensions"):
         raise SearchError("search.dimensions: nothing to search (add a dimension: a $variable "
                           "or a training key such as optimizer.lr)")

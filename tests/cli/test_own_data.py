@@ -6,20 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from studio.cli import main
 from studio.core.serialize import load
 from support.user_files import image_npz, iris_csv, mnist_files, png_folder
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """2 shared cores: more threads than one were many times slower (PLATFORM-NOTES.md)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def train(capsys, tmp_path, *argv) -> tuple[int, str, str, dict]:

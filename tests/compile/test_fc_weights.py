@@ -13,12 +13,7 @@ from studio.core.variables import apply_preset
 from studio.train.data.bundled import _digit_images
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _trained(name: str, size: int, steps: int = 25):

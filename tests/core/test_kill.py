@@ -10,7 +10,6 @@ import multiprocessing
 import random
 import time
 
-import pytest
 import torch
 
 from studio.core.serialize import load, save
@@ -106,16 +105,6 @@ def _save_checkpoints(started, run, net, opt):
         step += 1
         _fill(net, opt, step)
         save_checkpoint(run, "last", {"model": net}, {"model": opt}, {"step": step})
-
-
-@pytest.fixture
-def one_thread():
-    """Tiny tensor work on one thread: on a loaded 2-core machine the OpenMP team's barriers
-    made each save 5-10 times slower (and the children run on one thread anyway)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_killed_checkpoint_writes_keep_weights_and_metadata_together(tmp_path, one_thread):

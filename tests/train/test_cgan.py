@@ -32,15 +32,7 @@ TILE = 32  # the Lab's tiles: digits enlarged to at least 32 pixels
 
 
 @pytest.fixture(scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def run(one_thread, tmp_path_factory):
+def run(one_thread_module, tmp_path_factory):
     doc = open_document("cgan")[0]
     folder = tmp_path_factory.mktemp("cgan") / "run"
     events: list = []
@@ -49,7 +41,7 @@ def run(one_thread, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def classifier(one_thread):
+def classifier(one_thread_module):
     """An MLP trained on the real 8x8 digits (pixels in [0, 1]), full batch, 80 Adam steps."""
     pixels, labels = digits_table()  # counts 0..16
     images = torch.tensor(pixels, dtype=torch.float32).unsqueeze(1) / 16

@@ -12,12 +12,7 @@ from studio.train.data import DataError, load_dataset
 from studio.train.engine import train
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _trained(name, tmp_path, epochs):

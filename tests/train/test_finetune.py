@@ -28,12 +28,7 @@ LATER_STAGES = ("layer2_0", "layer2_1", "layer3_0", "layer3_1", "layer4_0", "lay
                 "avgpool")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # (the CLI's thread policy; tests share 2 cores)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

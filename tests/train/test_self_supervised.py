@@ -25,13 +25,7 @@ from studio.train.run_weights import run_weights
 BACKBONE = ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small models on a shared machine: extra threads only add contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
 def _template(name):
@@ -39,7 +33,7 @@ def _template(name):
 
 
 @pytest.fixture(scope="module")
-def pretext(tmp_path_factory, one_thread):
+def pretext(tmp_path_factory, one_thread_module):
     """A rotation-pretext run of 3 epochs (about 3 s of CPU): its folder and result."""
     folder = tmp_path_factory.mktemp("pretext") / "run"
     result = train(_template("rotation-pretext"), {"device": "cpu", "epochs": 3},

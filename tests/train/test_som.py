@@ -17,12 +17,7 @@ from studio.train.optim import ConfigError
 RUN = {"device": "cpu", "threads": 1, "log_every": 1}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _doc(**variables):
