@@ -62,7 +62,10 @@ def summarize(doc, networks: list[str]) -> dict:
     for network in networks:
         # what training.freeze holds still in training: the totals say so (a linear probe
         # trains a few thousand of its parameters, not all)
-        frozen = set(frozen_nodes(doc.training, network, len(doc.networks)))
+        try:
+            frozen = set(frozen_nodes(doc.training, network, len(doc.networks)))
+        except ValueError:
+            frozen = set()  # a training mistake, reported when training; the counts still hold
         diags, shapes, _ = validate_network(doc, network, doc.variables)
         errors = [d for d in diags if d.severity == ERROR]
         if errors:

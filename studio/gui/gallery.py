@@ -61,8 +61,11 @@ class TemplateGallery(QDialog):
         for network in doc.networks:
             shapes = self.inference.infer(doc, network)
             total += shapes.total_params
-            frozen += sum(shapes.param_counts.get(nid, 0) for nid in
-                          frozen_nodes(doc.training, network, len(doc.networks)))
+            try:
+                ids = frozen_nodes(doc.training, network, len(doc.networks))
+            except ValueError:
+                ids = []  # a training mistake, reported when training
+            frozen += sum(shapes.param_counts.get(nid, 0) for nid in ids)
         counted = (f"<b>{total:,}</b> parameters, <b>{total - frozen:,}</b> of them trained "
                    f"(the rest frozen)" if frozen else f"<b>{total:,}</b> trainable parameters")
         info = template_info(name)

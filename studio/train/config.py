@@ -77,8 +77,15 @@ def check_counts(config: dict) -> None:
 
 def frozen_nodes(config: dict, network: str, networks: int) -> list:
     """The node ids ``freeze`` names in ``network``: ``{network: [ids]}``, or a plain list when
-    the document trains one network (with several, a list would not say whose nodes)."""
+    the document trains one network (with several, a list would not say whose nodes).
+    A ``ConfigError`` (a ValueError; the message names the key) when it is neither."""
     freeze = config.get("freeze") or []
     if isinstance(freeze, dict):
-        return list(freeze.get(network) or [])
-    return list(freeze) if networks == 1 else []
+        freeze = freeze.get(network) or []
+    elif networks != 1:
+        return []
+    if not isinstance(freeze, list) or not all(isinstance(n, str) for n in freeze):
+        from studio.train.optim import ConfigError  # (torch, imported on this error only)
+        raise ConfigError(f"training.freeze: expected a list of node ids or {{network: [ids]}}, "
+                         f"got {freeze!r:.60}")
+    return list(freeze)

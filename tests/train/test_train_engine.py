@@ -10,6 +10,7 @@ from safetensors.torch import load_file
 from studio.core.templates import open_document
 from studio.core.variables import apply_preset
 from studio.train.config import frozen_nodes
+from studio.train.optim import ConfigError
 from studio.train.engine import Trainer, train
 from studio.train.runs import read_checkpoint
 
@@ -156,6 +157,11 @@ def test_freeze_names_nodes_per_network_or_as_a_list_for_one(tmp_path):
     assert frozen_nodes({"freeze": ["a"]}, "g", 2) == []  # a list cannot say whose nodes
     assert frozen_nodes({"freeze": {"g": ["a"]}}, "g", 2) == ["a"]
     assert frozen_nodes({"freeze": {"g": ["a"]}}, "d", 2) == []
+    # anything else is one line naming the key, not a crash deep in the optimizer set-up
+    with pytest.raises(ConfigError, match=r"training\.freeze: expected a list of node ids"):
+        Trainer(_doc(), {**BASE, "epochs": 1, "freeze": 5}, out=str(tmp_path / "bad")).setup()
+    with pytest.raises(ValueError, match="got \\[1\\]"):
+        frozen_nodes({"freeze": {"g": [1]}}, "g", 2)
 
 
 def test_gan_epoch_writes_a_sample_grid(tmp_path):
